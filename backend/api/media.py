@@ -1,0 +1,2 @@
+def serve_media(request, path):
+    raise NotImplementedError

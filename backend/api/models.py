@@ -1,0 +1,126 @@
+"""Persistence for StoryReel: projects, their ordered segments, and the global settings (DESIGN §3)."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class ProjectStatus(models.TextChoices):
+    """Render state machine: DRAFT → PROCESSING → COMPLETED | FAILED; COMPLETED/FAILED → PROCESSING."""
+
+    DRAFT = "DRAFT", "Draft"
+    PROCESSING = "PROCESSING", "Processing"
+    COMPLETED = "COMPLETED", "Completed"
+    FAILED = "FAILED", "Failed"
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 hex digest of a narration text, used to tell whether audio was made from the current text."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def _segment_upload_path(instance: "Segment", filename: str, kind: str) -> str:
+    # The server chooses the name: never the client's path, only its (already validated) extension.
+    ext = Path(filename).suffix.lower()
+    return f"projects/{instance.project_id}/{kind}/{instance.id}_{uuid.uuid4().hex[:8]}{ext}"
+
+
+def segment_image_upload(instance: "Segment", filename: str) -> str:
+    """Storage name for a segment image: ``projects/<project>/images/<segment>_<random><ext>``."""
+    return _segment_upload_path(instance, filename, "images")
+
+
+def segment_audio_upload(instance: "Segment", filename: str) -> str:
+    """Storage name for a segment narration: ``projects/<project>/audio/<segment>_<random><ext>``."""
+    return _segment_upload_path(instance, filename, "audio")
+
+
+class Project(models.Model):
+    """A story to be rendered: title, output format, render status and the last good render."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    resolution_width = models.PositiveIntegerField(
+        default=1920, validators=[MinValueValidator(16), MaxValueValidator(3840)]
+    )
+    resolution_height = models.PositiveIntegerField(
+        default=1080, validators=[MinValueValidator(16), MaxValueValidator(2160)]
+    )
+    framerate = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1), MaxValueValidator(60)])
+    output_path = models.CharField(max_length=500, null=True, blank=True)
+    # Why the last render failed, in words for the user; kept across restarts ("interrupted").
+    render_error = models.TextField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def media_dir(self) -> str:
+        """Media-relative folder of this project's files: ``projects/<id>``."""
+        return f"projects/{self.id}"
+
+
+class Segment(models.Model):
+    """One narrated picture of a story, shown for exactly its narration's duration."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="segments")
+    sequence_index = models.PositiveIntegerField()
+    text_content = models.TextField(blank=True, default="")
+    image_prompt = models.TextField(blank=True, default="")
+    image_file = models.FileField(upload_to=segment_image_upload, max_length=500, blank=True, null=True)
+    audio_file = models.FileField(upload_to=segment_audio_upload, max_length=500, blank=True, null=True)
+    audio_duration = models.FloatField(null=True, blank=True)
+    # text_hash() of the text the narration was generated from; empty for uploaded recordings.
+    audio_text_hash = models.CharField(max_length=64, blank=True, default="")
+    is_locked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["sequence_index"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "sequence_index"], name="unique_segment_index_per_project")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}#{self.sequence_index}"
+
+    @property
+    def audio_matches_text(self) -> bool | None:
+        """True if the audio was generated from the current text, False if the text changed since, None if the
+        audio is an uploaded recording or missing."""
+        if not self.audio_file or not self.audio_text_hash:
+            return None
+        return self.audio_text_hash == text_hash(self.text_content)
+
+
+class GlobalSettings(models.Model):
+    """Singleton of app-wide settings (narration voice and speed, Ken Burns zoom, subtitle style)."""
+
+    default_voice_id = models.CharField(max_length=100, blank=True, default="")
+    tts_speed = models.FloatField(default=1.0, validators=[MinValueValidator(0.5), MaxValueValidator(2.0)])
+    zoom_intensity = models.FloatField(default=1.3, validators=[MinValueValidator(1.0), MaxValueValidator(2.0)])
+    subtitle_font = models.CharField(max_length=100, blank=True, default="")
+    subtitle_color = models.CharField(max_length=7, default="#FFFFFF")
+
+    class Meta:
+        verbose_name_plural = "global settings"
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def load(cls) -> "GlobalSettings":
+        """Return the one settings row, creating it with defaults on first use."""
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

@@ -1,0 +1,176 @@
+"""In-process background task manager (DESIGN §5).
+
+One ``ThreadPoolExecutor(max_workers=1)`` runs every heavy job (renders and narration) one after another, and an
+in-memory registry keeps each task's progress for the status endpoints. The registry is guarded by a lock and every
+read returns a copy, so status polls never wait for a running job.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable
+
+logger = logging.getLogger(__name__)
+
+
+class TaskStatus:
+    """Task states as reported by :meth:`TaskManager.get_task_status`."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class TaskManager:
+    """Process singleton owning the worker thread and the task registry.
+
+    Task record (what :meth:`get_task_status` returns)::
+
+        {task_id, status, progress: {current, total, percentage, current_phase}, error, result,
+         created_at, started_at, finished_at, extra: {...}}
+
+    ``percentage`` is an int 0–100 that never decreases during one run of a task id.
+    """
+
+    _instance: "TaskManager | None" = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyreel-worker")
+        self._lock = threading.Lock()
+        self._tasks: dict[str, dict[str, Any]] = {}
+        self._futures: dict[str, Future] = {}
+
+    @classmethod
+    def get_instance(cls) -> "TaskManager":
+        """The process-wide manager, created on first use."""
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = cls()
+            return cls._instance
+
+    # -- submitting -------------------------------------------------------------------------------------------------
+    def submit_task(self, fn: Callable[..., Any], *args: Any, task_id: str | None = None, **extra: Any) -> str:
+        """Queue ``fn(*args)`` on the worker and return its task id (``task_id`` or a new UUID).
+
+        A task id that is already queued or running is refused with ``RuntimeError`` (callers check state first).
+        ``extra`` keys are kept in the record's ``extra`` dict (e.g. segment ids of a narration batch).
+        """
+        task_id = task_id or uuid.uuid4().hex
+        with self._lock:
+            if self.is_active(task_id, _locked=True):
+                raise RuntimeError(f"task {task_id} is already running")
+            self._tasks[task_id] = {
+                "task_id": task_id,
+                "status": TaskStatus.PENDING,
+                "progress": {"current": 0, "total": 0, "percentage": 0, "current_phase": "Queued"},
+                "error": None,
+                "result": None,
+                "created_at": time.time(),
+                "started_at": None,
+                "finished_at": None,
+                "extra": dict(extra),
+            }
+            self._futures[task_id] = self._executor.submit(self._run, task_id, fn, args)
+        return task_id
+
+    def _run(self, task_id: str, fn: Callable[..., Any], args: tuple) -> None:
+        with self._lock:
+            rec = self._tasks[task_id]
+            rec["status"] = TaskStatus.RUNNING
+            rec["started_at"] = time.time()
+        try:
+            result = fn(*args)
+        except Exception as exc:  # the task function normally handles its own errors; this is the safety net
+            logger.exception("task %s failed", task_id)
+            self.fail_task(task_id, str(exc) or exc.__class__.__name__)
+        else:
+            with self._lock:
+                still_running = self._tasks[task_id]["status"] == TaskStatus.RUNNING
+            if still_running:
+                self.complete_task(task_id, result)
+        finally:
+            from django.db import connection
+
+            connection.close()
+
+    # -- reporting --------------------------------------------------------------------------------------------------
+    def update_task_progress(
+        self, task_id: str, current: int, total: int, current_phase: str = "", percentage: float | None = None
+    ) -> None:
+        """Record progress. ``percentage`` defaults to ``current / total * 100``; it is clamped to 0–99 while the
+        task runs (100 means done) and never moves backwards."""
+        with self._lock:
+            rec = self._tasks.get(task_id)
+            if rec is None:
+                return
+            if percentage is None:
+                percentage = (current / total * 100.0) if total else 0.0
+            prev = rec["progress"]["percentage"]
+            pct = max(prev, min(99, int(percentage)))
+            rec["progress"] = {"current": current, "total": total, "percentage": pct, "current_phase": current_phase}
+            started = rec["started_at"]
+            if started and pct > 0:
+                elapsed = time.time() - started
+                rec["progress"]["eta_seconds"] = round(elapsed * (100 - pct) / pct, 1)
+
+    def complete_task(self, task_id: str, result: Any = None, current_phase: str = "Done") -> None:
+        """Mark a task COMPLETED with 100 %."""
+        with self._lock:
+            rec = self._tasks.get(task_id)
+            if rec is None:
+                return
+            total = rec["progress"].get("total", 0)
+            rec["status"] = TaskStatus.COMPLETED
+            rec["result"] = result
+            rec["finished_at"] = time.time()
+            rec["progress"] = {"current": total, "total": total, "percentage": 100, "current_phase": current_phase}
+
+    def fail_task(self, task_id: str, error: str) -> None:
+        """Mark a task FAILED with a human-readable ``error``."""
+        with self._lock:
+            rec = self._tasks.get(task_id)
+            if rec is None:
+                return
+            rec["status"] = TaskStatus.FAILED
+            rec["error"] = error
+            rec["finished_at"] = time.time()
+
+    def update_extra(self, task_id: str, mutate: Callable[[dict[str, Any]], None]) -> None:
+        """Apply ``mutate`` to the task's ``extra`` dict under the registry lock."""
+        with self._lock:
+            rec = self._tasks.get(task_id)
+            if rec is not None:
+                mutate(rec["extra"])
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+    def get_task_status(self, task_id: str) -> dict[str, Any] | None:
+        """A deep copy of the task record, or ``None`` for an unknown id."""
+        with self._lock:
+            rec = self._tasks.get(task_id)
+            return copy.deepcopy(rec) if rec is not None else None
+
+    def is_active(self, task_id: str, _locked: bool = False) -> bool:
+        """True while the task is queued or running."""
+        if not _locked:
+            with self._lock:
+                return self.is_active(task_id, _locked=True)
+        rec = self._tasks.get(task_id)
+        return rec is not None and rec["status"] in (TaskStatus.PENDING, TaskStatus.RUNNING)
+
+    def wait(self, task_id: str, timeout: float | None = None) -> None:
+        """Block until the task's job has finished (for the CLI and tests); raises ``TimeoutError``."""
+        with self._lock:
+            fut = self._futures.get(task_id)
+        if fut is not None:
+            try:
+                fut.result(timeout=timeout)
+            except TimeoutError:
+                raise
+            except Exception:  # errors are recorded in the registry
+                pass

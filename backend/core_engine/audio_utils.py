@@ -1,0 +1,152 @@
+"""Audio helpers shared by the API (upload checks), the renderer (narration track) and the speech engines.
+
+Decoding goes through the ffmpeg binary that ``imageio-ffmpeg`` ships (see :func:`core_engine.render_utils.check_ffmpeg`),
+so every container ffmpeg reads (WAV, MP3, FLAC, OGG, M4A, …) is handled the same way. Samples are float32 in
+[-1, 1], shape ``(n_samples,)`` for mono or ``(n_samples, channels)``.
+"""
+from __future__ import annotations
+
+import logging
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core_engine.render_utils import require_ffmpeg
+
+logger = logging.getLogger(__name__)
+
+#: Sample rate (Hz) of the narration track in rendered videos (the usual rate for AAC in MP4).
+TRACK_SAMPLE_RATE = 48000
+
+#: Longest narration accepted for one segment, in seconds.
+MAX_AUDIO_SECONDS = 600.0
+
+
+class AudioError(ValueError):
+    """An audio file that cannot be used; ``str(err)`` is a reason a user understands."""
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What :func:`probe_audio` measured: ``duration`` in seconds (decoded samples / rate), ``sample_rate`` in Hz."""
+
+    duration: float
+    sample_rate: int
+    channels: int
+
+
+def decode_audio(path: str | Path, sample_rate: int, channels: int = 1, max_seconds: float | None = None) -> np.ndarray:
+    """Decode any audio file to float32 PCM at ``sample_rate`` Hz.
+
+    Returns shape ``(n,)`` when ``channels == 1`` else ``(n, channels)``. Decoding stops after ``max_seconds`` (+1 s)
+    when given, so a hostile hour-long file costs no more than the limit.
+
+    Raises:
+        AudioError: the file is missing, not audio, or holds no samples.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioError(f"audio file {path.name} does not exist")
+    cmd = [require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-vn", "-sn", "-dn"]
+    if max_seconds is not None:
+        cmd += ["-t", f"{max_seconds + 1:.3f}"]
+    cmd += ["-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(channels), "-ar", str(sample_rate), "pipe:1"]
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    data = np.frombuffer(proc.stdout, dtype="<f4")
+    if data.size == 0:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        logger.info("ffmpeg could not decode %s: %s", path, detail[-1:] if detail else "no output")
+        raise AudioError("the file could not be read as audio (unsupported or damaged)")
+    if channels > 1:
+        data = data[: data.size - data.size % channels].reshape(-1, channels)
+    return np.clip(data, -1.0, 1.0)
+
+
+def _native_format(path: Path) -> tuple[int, int]:
+    """(sample_rate Hz, channels) of the first audio stream, parsed from ``ffmpeg -i`` (there is no ffprobe)."""
+    proc = subprocess.run(
+        [require_ffmpeg(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, check=False
+    )
+    for line in proc.stderr.decode("utf-8", "replace").splitlines():
+        if "Audio:" in line:
+            rate, channels = 0, 1
+            for part in line.split(","):
+                part = part.strip()
+                if part.endswith(" Hz"):
+                    rate = int(part.split()[0])
+                elif part in ("mono",):
+                    channels = 1
+                elif part == "stereo":
+                    channels = 2
+                elif "channels" in part:
+                    try:
+                        channels = int(part.split()[0])
+                    except ValueError:
+                        pass
+            if rate:
+                return rate, channels
+    raise AudioError("the file has no audio stream")
+
+
+def probe_audio(path: str | Path, max_seconds: float = MAX_AUDIO_SECONDS) -> AudioInfo:
+    """Measure an audio file by decoding it (container headers lie, e.g. VBR MP3): duration = samples / rate.
+
+    Raises:
+        AudioError: unreadable, empty (no samples or under 0.05 s), or longer than ``max_seconds``.
+    """
+    path = Path(path)
+    rate, channels = _native_format(path)
+    samples = decode_audio(path, rate, 1, max_seconds=max_seconds)
+    duration = samples.shape[0] / rate
+    if duration < 0.05:
+        raise AudioError("the audio is empty (shorter than 0.05 s)")
+    if duration > max_seconds:
+        raise AudioError(f"the audio is longer than {max_seconds / 60:g} minutes")
+    return AudioInfo(duration=duration, sample_rate=rate, channels=channels)
+
+
+def write_wav_pcm16(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
+    """Write mono or multi-channel float samples in [-1, 1] as a 16-bit PCM WAV file (written to a temporary name
+    beside ``path``, then moved into place)."""
+    path = Path(path)
+    data = np.asarray(samples, dtype=np.float32)
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    pcm = (np.clip(data, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    tmp = path.with_name(path.name + ".part")
+    with wave.open(str(tmp), "wb") as wav:
+        wav.setnchannels(channels)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm.tobytes())
+    tmp.replace(path)
+
+
+def peak_normalise(samples: np.ndarray, target_dbfs: float = -1.0) -> np.ndarray:
+    """Scale so the highest absolute sample is ``target_dbfs`` (dB relative to full scale); silence is returned as is."""
+    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
+    if peak <= 1e-6:
+        return samples
+    return (samples * (10 ** (target_dbfs / 20.0) / peak)).astype(np.float32)
+
+
+def trim_silence(
+    samples: np.ndarray, sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
+) -> np.ndarray:
+    """Cut leading and trailing silence down to at most ``keep_seconds`` each.
+
+    Silence is any sample whose magnitude is below ``threshold_dbfs``; the sound in between is kept untouched.
+    All-silent input is returned unchanged.
+    """
+    if samples.size == 0:
+        return samples
+    mono = np.abs(samples if samples.ndim == 1 else samples.max(axis=1))
+    loud = np.flatnonzero(mono >= 10 ** (threshold_dbfs / 20.0))
+    if loud.size == 0:
+        return samples
+    keep = int(round(keep_seconds * sample_rate))
+    start = max(0, int(loud[0]) - keep)
+    end = min(samples.shape[0], int(loud[-1]) + 1 + keep)
+    return samples[start:end]

@@ -1,0 +1,104 @@
+"""Django settings for StoryReel.
+
+Everything that differs between machines, checkouts or test runs comes from environment variables with safe local
+defaults:
+
+- ``STORYREEL_DB_PATH``: SQLite database file (default ``backend/db.sqlite3``).
+- ``STORYREEL_MEDIA_ROOT``: user files and renders (default ``<repo>/media``).
+- ``STORYREEL_FRONTEND_ORIGIN``: the web app's origin allowed by CORS (default ``http://localhost:3000`` and
+  ``http://127.0.0.1:3000``).
+- ``STORYREEL_SECRET_KEY``, ``STORYREEL_DEBUG``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent
+
+SECRET_KEY = os.environ.get("STORYREEL_SECRET_KEY", "storyreel-local-only-not-secret")
+DEBUG = os.environ.get("STORYREEL_DEBUG", "0") == "1"
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "api.apps.ApiConfig",
+]
+
+MIDDLEWARE = [
+    "corsheaders.middleware.CorsMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+ROOT_URLCONF = "storyreel.urls"
+WSGI_APPLICATION = "storyreel.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("STORYREEL_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        # The render worker thread and request threads write concurrently: wait for the lock instead of failing.
+        "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("STORYREEL_MEDIA_ROOT", str(REPO_DIR / "media"))).resolve()
+
+# Uploads: images up to 25 MB, audio for up to 10 minutes; keep request bodies in temp files, not memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o644
+
+_frontend = os.environ.get("STORYREEL_FRONTEND_ORIGIN")
+CORS_ALLOWED_ORIGINS = (
+    [o.strip() for o in _frontend.split(",") if o.strip()]
+    if _frontend
+    else ["http://localhost:3000", "http://127.0.0.1:3000"]
+)
+
+REST_FRAMEWORK = {
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "api.exceptions.storyreel_exception_handler",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "api": {"handlers": ["console"], "level": "INFO"},
+        "core_engine": {"handlers": ["console"], "level": "INFO"},
+    },
+}
