@@ -57,6 +57,9 @@ class Project(models.Model):
     output_path = models.CharField(max_length=500, null=True, blank=True)
     # Why the last render failed, in words for the user; kept across restarts ("interrupted").
     render_error = models.TextField(null=True, blank=True)
+    # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
+    # rendered_at (ISO 8601)}.
+    output_info = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

@@ -1,1 +1,17 @@
-urlpatterns = []
+"""API routes (DESIGN §4), mounted under ``/api/``."""
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.register("projects", views.ProjectViewSet, basename="project")
+router.register("segments", views.SegmentViewSet, basename="segment")
+
+urlpatterns = [
+    path("health/", views.HealthView.as_view(), name="health"),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("settings/voices/", views.VoicesView.as_view(), name="voices"),
+    path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),
+    *router.urls,
+]

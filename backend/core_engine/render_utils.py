@@ -144,3 +144,66 @@ def project_output_dir(media_root: str | Path, project_id: str) -> Path:
     out = Path(media_root) / "projects" / str(project_id) / "output"
     out.mkdir(parents=True, exist_ok=True)
     return out
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What :func:`probe_video` read from a video file.
+
+    ``width``/``height`` in pixels, ``fps`` frames per second, ``duration`` in seconds (container), ``frame_count``
+    counted by decoding the video stream, codec names as ffmpeg prints them (e.g. ``"h264"``, ``"aac"``),
+    ``pixel_format`` like ``"yuv420p"``, ``color_space`` like ``"bt709"`` (or ``None`` when untagged).
+    """
+
+    width: int
+    height: int
+    fps: float
+    duration: float
+    frame_count: int
+    video_codec: str
+    audio_codec: str | None
+    pixel_format: str
+    color_space: str | None
+
+
+def probe_video(path: str | Path, count_frames: bool = True) -> VideoInfo:
+    """Read a video's format with ``ffmpeg -i`` (imageio-ffmpeg ships no ffprobe) and, with ``count_frames``,
+    decode the video stream to count its frames and make sure it decodes.
+
+    Raises:
+        ValueError: the file has no video stream or does not decode.
+    """
+    exe = require_ffmpeg()
+    cmd = [exe, "-nostdin", "-hide_banner", "-i", str(path)]
+    if count_frames:
+        cmd += ["-map", "0:v:0", "-f", "null", "-"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    err = proc.stderr
+    video = re.search(r"Stream #\S+.*?: Video: (\w+).*?, (\w+)(?:\(([^)]*)\))?,.*? (\d{2,5})x(\d{2,5})", err)
+    if video is None:
+        raise ValueError(f"{Path(path).name} has no video stream")
+    fps = re.search(r"([\d.]+) fps", err)
+    duration = re.search(r"Duration: (\d+):(\d+):([\d.]+)", err)
+    audio = re.search(r"Stream #\S+.*?: Audio: (\w+)", err)
+    tags = (video.group(3) or "").split(",")
+    color_space = None
+    if len(tags) > 1:
+        color_space = tags[1].strip().split("/")[0] or None
+    frames = 0
+    if count_frames:
+        if proc.returncode != 0:
+            raise ValueError(f"{Path(path).name} does not decode: {err.strip().splitlines()[-1:]}")
+        counted = re.findall(r"frame=\s*(\d+)", err)
+        frames = int(counted[-1]) if counted else 0
+    h, m, s = duration.groups() if duration else (0, 0, 0)
+    return VideoInfo(
+        width=int(video.group(4)),
+        height=int(video.group(5)),
+        fps=float(fps.group(1)) if fps else 0.0,
+        duration=int(h) * 3600 + int(m) * 60 + float(s),
+        frame_count=frames,
+        video_codec=video.group(1),
+        audio_codec=audio.group(1) if audio else None,
+        pixel_format=video.group(2),
+        color_space=color_space,
+    )

@@ -1,0 +1,57 @@
+"""Error responses: every 4xx carries a one-line ``error`` summary next to DRF's field errors, and nothing unexpected
+ever reaches the client as a traceback."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(APIException):
+    """409: the request conflicts with the current state (locked segment, render running)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+def _first_message(detail: Any, prefix: str = "") -> str:
+    """The first human-readable message in a DRF error structure, prefixed with its field path."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key in ("error", "non_field_errors", "detail"):
+                return _first_message(value, prefix)
+            return _first_message(value, f"{prefix}{key}: " if not prefix else f"{prefix}{key}.")
+        return prefix.rstrip(": .") or "Invalid request"
+    if isinstance(detail, (list, tuple)):
+        return _first_message(detail[0], prefix) if detail else prefix.rstrip(": ")
+    return f"{prefix}{detail}"
+
+
+def storyreel_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF's handler plus an ``error`` summary on every client error.
+
+    A 400 looks like ``{"error": "image_file: the file is empty", "image_file": ["the file is empty"]}``; other
+    4xx look like ``{"error": "...", "detail": "..."}``. Exceptions DRF does not know become a 500 with a short
+    message (the traceback goes to the log only).
+    """
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        return Response({"error": "Internal error; see the server log."}, status=500)
+    data = response.data
+    if isinstance(exc, ValidationError):
+        if isinstance(data, list):
+            data = {"non_field_errors": data}
+        if "error" not in data:
+            data = {"error": _first_message(data), **data}
+    elif isinstance(data, dict) and "error" not in data:
+        data = {"error": str(data.get("detail", "Request failed")), **data}
+    response.data = data
+    return response

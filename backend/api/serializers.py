@@ -1,0 +1,175 @@
+"""DRF serializers: the JSON shapes of DESIGN §4."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from api.importers import MAX_TEXT_LENGTH
+from api.models import GlobalSettings, Project, ProjectStatus, Segment
+
+
+def _absolute(request, url: str | None) -> str | None:  # noqa: ANN001
+    if not url:
+        return None
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class SegmentSerializer(serializers.ModelSerializer):
+    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded through
+    :class:`SegmentFileSerializer`, so here they are read-only."""
+
+    image_file = serializers.SerializerMethodField()
+    audio_file = serializers.SerializerMethodField()
+    audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
+    text_content = serializers.CharField(allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False)
+
+    class Meta:
+        model = Segment
+        fields = [
+            "id",
+            "project",
+            "sequence_index",
+            "text_content",
+            "image_prompt",
+            "image_file",
+            "audio_file",
+            "audio_duration",
+            "audio_matches_text",
+            "is_locked",
+        ]
+        read_only_fields = ["id", "sequence_index", "audio_duration"]
+
+    def get_image_file(self, obj: Segment) -> str | None:
+        return _absolute(self.context.get("request"), obj.image_file.url if obj.image_file else None)
+
+    def get_audio_file(self, obj: Segment) -> str | None:
+        return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
+
+    def validate_project(self, project: Project) -> Project:
+        if self.instance is not None and project.pk != self.instance.project_id:
+            raise serializers.ValidationError("A segment cannot move to another project.")
+        return project
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
+    ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps)."""
+
+    segment_count = serializers.SerializerMethodField()
+    output_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "title",
+            "created_at",
+            "updated_at",
+            "status",
+            "resolution_width",
+            "resolution_height",
+            "framerate",
+            "output_path",
+            "output_url",
+            "output_info",
+            "render_error",
+            "segment_count",
+            "thumbnail_url",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
+
+    def validate_title(self, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError("The title must not be empty.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        width = attrs.get("resolution_width", getattr(self.instance, "resolution_width", 1920))
+        height = attrs.get("resolution_height", getattr(self.instance, "resolution_height", 1080))
+        # yuv420p needs even dimensions.
+        errors = {}
+        if width % 2:
+            errors["resolution_width"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
+        if height % 2:
+            errors["resolution_height"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def get_segment_count(self, obj: Project) -> int:
+        return len(obj.segments.all())  # served from the view's prefetch
+
+    def get_output_url(self, obj: Project) -> str | None:
+        return obj.output_path if obj.status == ProjectStatus.COMPLETED else None
+
+    def get_thumbnail_url(self, obj: Project) -> str | None:
+        first = next(iter(obj.segments.all()), None)  # Segment.Meta.ordering is sequence_index
+        if first is None or not first.image_file:
+            return None
+        return _absolute(self.context.get("request"), first.image_file.url)
+
+
+class ProjectDetailSerializer(ProjectSerializer):
+    """A project with its ``segments`` in story order."""
+
+    segments = SegmentSerializer(many=True, read_only=True)
+
+    class Meta(ProjectSerializer.Meta):
+        fields = ProjectSerializer.Meta.fields + ["segments"]
+
+
+class ImportSerializer(serializers.Serializer):
+    """``POST /projects/import/`` body: ``format`` json (with ``segments``) or text (with ``raw_text``)."""
+
+    format = serializers.ChoiceField(choices=["json", "text"])
+    title = serializers.CharField(max_length=200)
+    segments = serializers.JSONField(required=False)
+    raw_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    resolution_width = serializers.IntegerField(required=False, min_value=16, max_value=3840)
+    resolution_height = serializers.IntegerField(required=False, min_value=16, max_value=2160)
+    framerate = serializers.IntegerField(required=False, min_value=1, max_value=60)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs["format"] == "json" and "segments" not in attrs:
+            raise serializers.ValidationError({"segments": ["Required for format 'json'."]})
+        if attrs["format"] == "text" and not attrs.get("raw_text", "").strip():
+            raise serializers.ValidationError({"raw_text": ["Required for format 'text': paste the story text."]})
+        return attrs
+
+
+class ReorderSerializer(serializers.Serializer):
+    """``POST /projects/{id}/reorder/`` body: every segment id of the project, in the new order."""
+
+    segment_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+
+
+class GenerateAllAudioSerializer(serializers.Serializer):
+    """``POST /projects/{id}/generate-all-audio/`` options."""
+
+    skip_locked = serializers.BooleanField(default=True)
+    force = serializers.BooleanField(default=False)
+
+
+class GlobalSettingsSerializer(serializers.ModelSerializer):
+    """The app-wide settings; ranges come from the model validators (tts_speed 0.5–2.0, zoom_intensity 1.0–2.0)."""
+
+    subtitle_color = serializers.RegexField(
+        r"^#[0-9A-Fa-f]{6}$", max_length=7, required=False, error_messages={"invalid": "Use a colour like #FFFFFF."}
+    )
+
+    class Meta:
+        model = GlobalSettings
+        fields = ["default_voice_id", "tts_speed", "zoom_intensity", "subtitle_font", "subtitle_color"]
+
+    def validate_default_voice_id(self, value: str) -> str:
+        if not value:
+            return value
+        from core_engine.tts import get_engine
+
+        engine = get_engine()
+        if engine is None:
+            raise serializers.ValidationError("No speech engine is available to check the voice.")
+        if value not in {v.id for v in engine.list_voices()}:
+            raise serializers.ValidationError(f"Unknown voice '{value}'; see /api/settings/voices/.")
+        return value

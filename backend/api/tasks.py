@@ -1,0 +1,213 @@
+"""Task functions run on the :class:`~api.task_manager.TaskManager` worker: video renders and narration.
+
+Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all_<project_id>`` (a batch).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from api.models import Project, ProjectStatus, Segment, text_hash
+from api.task_manager import TaskManager
+
+logger = logging.getLogger(__name__)
+
+#: Error shown for a render a stopped server left behind.
+INTERRUPTED_ERROR = "Render interrupted: the server stopped before the video was finished. Retry to render again."
+
+
+def render_task_id(project_id: object) -> str:
+    """Task id of a project's render: ``render_<project_id>``."""
+    return f"render_{project_id}"
+
+
+def render_task_function(project_id: str) -> dict | None:
+    """Render a project (already moved to PROCESSING) and record the outcome.
+
+    Success: status COMPLETED, ``output_path`` = ``/media/projects/<id>/output/final.mp4``, ``output_info`` filled.
+    Failure: status FAILED with ``render_error`` in words a user understands; the previous video and its
+    ``output_path`` stay as they were. Returns the ``output_info`` dict on success, ``None`` on failure.
+    """
+    from core_engine.video_renderer import RenderError, render_project
+
+    task_id = render_task_id(project_id)
+    manager = TaskManager.get_instance()
+
+    def on_progress(current: int, total: int, phase: str, percentage: float | None = None) -> None:
+        manager.update_task_progress(task_id, current, total, phase, percentage)
+
+    project = Project.objects.get(pk=project_id)
+    try:
+        result = render_project(str(project_id), on_progress)
+    except RenderError as exc:
+        error = str(exc)
+    except Exception as exc:  # an engine bug must still end as FAILED with a message, never a stuck PROCESSING
+        logger.exception("render of project %s crashed", project_id)
+        error = f"The render failed unexpectedly ({exc.__class__.__name__}: {exc}). See the server log for details."
+    else:
+        output = Path(result.output_path)
+        rel = output.resolve().relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()
+        project.status = ProjectStatus.COMPLETED
+        project.output_path = f"{settings.MEDIA_URL}{rel}"
+        project.render_error = None
+        project.output_info = {
+            "duration": round(result.duration, 3),
+            "file_size": output.stat().st_size,
+            "width": project.resolution_width,
+            "height": project.resolution_height,
+            "fps": project.framerate,
+            "frame_count": result.frame_count,
+            "rendered_at": datetime.now(timezone.utc).isoformat(),
+        }
+        project.save(update_fields=["status", "output_path", "render_error", "output_info"])
+        manager.complete_task(task_id, project.output_info, current_phase="Export complete")
+        logger.info("project %s rendered to %s", project_id, output)
+        return project.output_info
+    logger.warning("render of project %s failed: %s", project_id, error)
+    project.status = ProjectStatus.FAILED
+    project.render_error = error
+    project.save(update_fields=["status", "render_error"])
+    manager.fail_task(task_id, error)
+    return None
+
+
+class RenderNotStarted(Exception):
+    """Why :func:`start_render` did not start: ``reason`` is "not_ready", "processing" or "no_ffmpeg"."""
+
+    def __init__(self, reason: str, message: str, readiness: object | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.readiness = readiness
+
+
+def start_render(project: Project) -> str:
+    """Validate, move the project to PROCESSING atomically and queue its render; returns the task id.
+
+    The move is one conditional UPDATE, so of two simultaneous calls exactly one starts a render.
+
+    Raises:
+        RenderNotStarted: "not_ready" (with the :class:`~api.validators.RenderReadiness`), "processing" (a render
+            is already running) or "no_ffmpeg".
+    """
+    from api.validators import validate_project_for_render
+    from core_engine.render_utils import check_ffmpeg
+
+    if project.status == ProjectStatus.PROCESSING:
+        raise RenderNotStarted("processing", "This project is already being rendered.")
+    readiness = validate_project_for_render(project)
+    if not readiness.is_valid:
+        raise RenderNotStarted("not_ready", readiness.message, readiness)
+    if check_ffmpeg() is None:
+        raise RenderNotStarted(
+            "no_ffmpeg",
+            "ffmpeg is required to render video but was not found; reinstall imageio-ffmpeg "
+            "(pip install -r requirements.txt).",
+        )
+    moved = (
+        Project.objects.filter(pk=project.pk)
+        .exclude(status=ProjectStatus.PROCESSING)
+        .update(status=ProjectStatus.PROCESSING, render_error=None)
+    )
+    if not moved:
+        raise RenderNotStarted("processing", "This project is already being rendered.")
+    task_id = render_task_id(project.pk)
+    try:
+        TaskManager.get_instance().submit_task(render_task_function, str(project.pk), task_id=task_id)
+    except RuntimeError:
+        raise RenderNotStarted("processing", "This project is already being rendered.") from None
+    return task_id
+
+
+def recover_interrupted_renders() -> int:
+    """Mark projects left PROCESSING with no live render task as FAILED ("interrupted"). Returns how many."""
+    manager = TaskManager.get_instance()
+    count = 0
+    for project in Project.objects.filter(status=ProjectStatus.PROCESSING).only("id", "status", "render_error"):
+        if manager.is_active(render_task_id(project.id)):
+            continue
+        project.status = ProjectStatus.FAILED
+        project.render_error = INTERRUPTED_ERROR
+        project.save(update_fields=["status", "render_error"])
+        count += 1
+    if count:
+        logger.warning("marked %d interrupted render(s) as FAILED", count)
+    return count
+
+
+# -- narration ------------------------------------------------------------------------------------------------------
+
+
+def narration_path(segment: Segment) -> Path:
+    """Where generated narration for a segment lives: ``MEDIA_ROOT/projects/<project>/audio/<segment>.wav``."""
+    return Path(settings.MEDIA_ROOT) / "projects" / str(segment.project_id) / "audio" / f"{segment.id}.wav"
+
+
+def narrate_segment(segment: Segment) -> float:
+    """Synthesise a segment's text with the built-in engine and attach it as the segment's audio.
+
+    Uses ``GlobalSettings`` voice and speed. Returns the duration in seconds.
+
+    Raises:
+        core_engine.tts.SpeechError: the text has nothing to speak or the engine failed.
+    """
+    from api.models import GlobalSettings
+    from core_engine.tts import synthesize_to_wav
+
+    prefs = GlobalSettings.load()
+    out = narration_path(segment)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    spoken_text = segment.text_content
+    duration = synthesize_to_wav(spoken_text, out, voice_id=prefs.default_voice_id or None, speed=prefs.tts_speed)
+    rel = out.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+    with transaction.atomic():
+        current = Segment.objects.select_for_update().get(pk=segment.pk)
+        old_name = current.audio_file.name if current.audio_file else None
+        current.audio_file.name = rel
+        current.audio_duration = duration
+        current.audio_text_hash = text_hash(spoken_text)
+        current.save(update_fields=["audio_file", "audio_duration", "audio_text_hash"])
+    if old_name and old_name != rel:
+        current.audio_file.storage.delete(old_name)
+    return duration
+
+
+def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
+    """Generate narration for ``segment_ids`` in order, recording each success in the task's
+    ``completed_segments`` and each failure in ``errors`` (one segment's failure does not stop the others).
+
+    The task ends FAILED only when every segment failed.
+    """
+    from core_engine.tts import SpeechError
+
+    manager = TaskManager.get_instance()
+    total = len(segment_ids)
+    failures = 0
+    for done, segment_id in enumerate(segment_ids):
+        manager.update_task_progress(task_id, done, total, f"Generating narration for segment {done + 1} of {total}")
+        try:
+            segment = Segment.objects.get(pk=segment_id)
+            duration = narrate_segment(segment)
+        except Segment.DoesNotExist:
+            error = "The segment was deleted."
+        except SpeechError as exc:
+            error = str(exc)
+        except Exception as exc:
+            logger.exception("narration of segment %s failed", segment_id)
+            error = f"Narration failed unexpectedly ({exc.__class__.__name__}: {exc})."
+        else:
+            segment.refresh_from_db(fields=["audio_file"])
+            entry = {"segment_id": segment_id, "audio_url": segment.audio_file.url, "audio_duration": duration}
+            manager.update_extra(task_id, lambda extra, e=entry: extra.setdefault("completed_segments", []).append(e))
+            continue
+        failures += 1
+        manager.update_extra(
+            task_id, lambda extra, e={"segment_id": segment_id, "error": error}: extra.setdefault("errors", []).append(e)
+        )
+    if total and failures == total:
+        manager.fail_task(task_id, "Narration could not be generated for any segment.")
+    else:
+        manager.complete_task(task_id, None, current_phase="Narration ready")

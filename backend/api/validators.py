@@ -1,0 +1,153 @@
+"""Validation that needs files on disk: render readiness and uploaded images/audio."""
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from rest_framework.exceptions import ValidationError
+
+from api.models import Project, Segment
+from core_engine.audio_utils import AudioError, probe_audio
+from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_AUDIO_EXTENSIONS = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".mp4", ".aac"}
+
+
+@dataclass
+class RenderReadiness:
+    """Result of :func:`validate_project_for_render`: segment ids (str) lacking a usable file, and messages."""
+
+    missing_images: list[str] = field(default_factory=list)
+    missing_audio: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def is_valid(self) -> bool:
+        """True when the project can be rendered."""
+        return not (self.missing_images or self.missing_audio or self.problems)
+
+    @property
+    def message(self) -> str:
+        """One sentence for the user listing what is missing."""
+        return " ".join(self.problems) or "The project is ready to render."
+
+
+def _file_on_disk(field_file) -> bool:  # noqa: ANN001
+    if not field_file:
+        return False
+    try:
+        return Path(field_file.path).is_file()
+    except (ValueError, NotImplementedError):
+        return False
+
+
+def validate_project_for_render(project: Project) -> RenderReadiness:
+    """Check that every segment has an image and narration audio that exist on disk, with a measured duration.
+
+    Returns a :class:`RenderReadiness` (never raises); a project with no segments is invalid with a message that
+    says "no segments".
+    """
+    result = RenderReadiness()
+    segments = list(project.segments.order_by("sequence_index"))
+    if not segments:
+        result.problems.append("The project has no segments; add at least one segment before rendering.")
+        return result
+    for seg in segments:
+        if not _file_on_disk(seg.image_file):
+            result.missing_images.append(str(seg.id))
+        if not _file_on_disk(seg.audio_file) or not seg.audio_duration or seg.audio_duration <= 0:
+            result.missing_audio.append(str(seg.id))
+    numbers = {str(s.id): s.sequence_index + 1 for s in segments}
+    if result.missing_images:
+        result.problems.append(
+            "Missing images for segment(s) " + ", ".join(str(numbers[i]) for i in result.missing_images) + "."
+        )
+    if result.missing_audio:
+        result.problems.append(
+            "Missing narration audio for segment(s) " + ", ".join(str(numbers[i]) for i in result.missing_audio) + "."
+        )
+    return result
+
+
+class StagedUpload:
+    """An uploaded file copied to a temporary path under MEDIA_ROOT so ffmpeg and Pillow can read it by name.
+
+    Use as a context manager; the temporary file is removed on exit.
+    """
+
+    def __init__(self, upload: UploadedFile):
+        self.upload = upload
+        self.path: Path | None = None
+
+    def __enter__(self) -> Path:
+        tmp_dir = Path(settings.MEDIA_ROOT) / "tmp"
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        suffix = Path(self.upload.name or "").suffix.lower()[:8]
+        fd, name = tempfile.mkstemp(prefix="upload_", suffix=suffix, dir=tmp_dir)
+        with open(fd, "wb") as out:
+            self.upload.seek(0)
+            shutil.copyfileobj(self.upload, out, length=1024 * 1024)
+        self.upload.seek(0)
+        self.path = Path(name)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def validate_image_upload(upload: UploadedFile) -> str:
+    """Check an uploaded image (JPEG/PNG/WebP, ≤ 25 MB, ≤ 80 MP, fully decodable).
+
+    Returns the file extension the server will store it under (from the decoded format, not the client's name).
+
+    Raises:
+        ValidationError: ``{"image_file": [reason]}``.
+    """
+    try:
+        with StagedUpload(upload) as path:
+            info = inspect_image(path)
+    except ImageError as exc:
+        raise ValidationError({"image_file": [_sentence(str(exc))]}) from None
+    return ALLOWED_IMAGE_FORMATS[info.format]
+
+
+def validate_audio_upload(upload: UploadedFile) -> float:
+    """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A, non-empty, readable, ≤ 10 minutes).
+
+    Returns the duration in seconds measured by decoding the file.
+
+    Raises:
+        ValidationError: ``{"audio_file": [reason]}``.
+    """
+    ext = Path(upload.name or "").suffix.lower()
+    if ext not in ALLOWED_AUDIO_EXTENSIONS:
+        raise ValidationError(
+            {"audio_file": [f"'{ext or 'no extension'}' files are not supported; use WAV, MP3, FLAC, OGG or M4A."]}
+        )
+    if not upload.size:
+        raise ValidationError({"audio_file": ["The file is empty."]})
+    try:
+        with StagedUpload(upload) as path:
+            info = probe_audio(path)
+    except AudioError as exc:
+        raise ValidationError({"audio_file": [_sentence(str(exc))]}) from None
+    return info.duration
+
+
+def _sentence(reason: str) -> str:
+    reason = reason.strip()
+    return (reason[:1].upper() + reason[1:]).rstrip(".") + "."
+
+
+def segment_numbers(segment_ids: list[str], segments: list[Segment]) -> list[int]:
+    """1-based positions of ``segment_ids`` among ``segments`` (for messages)."""
+    index = {str(s.id): s.sequence_index + 1 for s in segments}
+    return [index[i] for i in segment_ids if i in index]

@@ -1,0 +1,397 @@
+"""REST endpoints of DESIGN §4: projects, segments, render/status, narration, settings, tasks, health."""
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.exceptions import Conflict
+from api.importers import StoryImportError, parse_json_segments, parse_text_story
+from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.serializers import (
+    GenerateAllAudioSerializer,
+    GlobalSettingsSerializer,
+    ImportSerializer,
+    ProjectDetailSerializer,
+    ProjectSerializer,
+    ReorderSerializer,
+    SegmentSerializer,
+)
+from api.task_manager import TaskManager
+from api.tasks import RenderNotStarted, narration_task_function, render_task_id, start_render
+from api.segment_files import store_audio, store_image
+from api.validators import validate_audio_upload, validate_image_upload
+from core_engine.render_utils import ffmpeg_version
+
+logger = logging.getLogger(__name__)
+
+_ORDERED_SEGMENTS = Prefetch("segments", queryset=Segment.objects.order_by("sequence_index"))
+
+
+def _refuse_while_processing(project: Project, what: str) -> None:
+    if project.status == ProjectStatus.PROCESSING:
+        raise Conflict(f"The video is being rendered; {what} is possible again when the render has finished.")
+
+
+class ProjectViewSet(viewsets.ModelViewSet):
+    """Projects: CRUD, story import, render trigger and render status, segment reorder, bulk narration, download."""
+
+    queryset = Project.objects.prefetch_related(_ORDERED_SEGMENTS)
+    serializer_class = ProjectSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):  # noqa: ANN201
+        return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
+
+    def perform_update(self, serializer: ProjectSerializer) -> None:
+        _refuse_while_processing(serializer.instance, "changing the project")
+        serializer.save()
+
+    def perform_destroy(self, instance: Project) -> None:
+        _refuse_while_processing(instance, "deleting the project")
+        folder = Path(settings.MEDIA_ROOT) / instance.media_dir
+        instance.delete()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    # -- import -----------------------------------------------------------------------------------------------------
+    @action(detail=False, methods=["post"], url_path="import")
+    def import_story(self, request: Request) -> Response:
+        """Create a project and its segments from a JSON or text story; nothing is created when it is invalid."""
+        body = ImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            if data["format"] == "json":
+                parsed = parse_json_segments(data["segments"])
+            else:
+                parsed = parse_text_story(data["raw_text"])
+        except StoryImportError as exc:
+            return Response(
+                {"error": exc.details[0] if len(exc.details) == 1 else f"{len(exc.details)} problems in the story.",
+                 "details": exc.details},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        options = {k: data[k] for k in ("resolution_width", "resolution_height", "framerate") if k in data}
+        title_check = ProjectSerializer(data={"title": data["title"], **options})
+        title_check.is_valid(raise_exception=True)
+        with transaction.atomic():
+            project = title_check.save()
+            Segment.objects.bulk_create(
+                Segment(project=project, sequence_index=i, text_content=s.text_content, image_prompt=s.image_prompt)
+                for i, s in enumerate(parsed)
+            )
+        project = self.get_queryset().get(pk=project.pk)
+        return Response(ProjectDetailSerializer(project, context={"request": request}).data, status=201)
+
+    # -- render -----------------------------------------------------------------------------------------------------
+    @action(detail=True, methods=["post"])
+    def render(self, request: Request, pk: str | None = None) -> Response:
+        """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
+        project = self.get_object()
+        try:
+            task_id = start_render(project)
+        except RenderNotStarted as exc:
+            if exc.reason == "processing":
+                return Response(
+                    {"error": str(exc), "project_id": str(project.pk), "status": ProjectStatus.PROCESSING},
+                    status=status.HTTP_409_CONFLICT,
+                )
+            if exc.reason == "no_ffmpeg":
+                return Response({"error": str(exc)}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+            return Response(
+                {
+                    "error": "The project is not ready to render.",
+                    "missing_images": exc.readiness.missing_images,
+                    "missing_audio": exc.readiness.missing_audio,
+                    "message": str(exc),
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        total = len(project.segments.all())
+        return Response(
+            {
+                "task_id": task_id,
+                "project_id": str(project.pk),
+                "status": ProjectStatus.PROCESSING,
+                "total_segments": total,
+                "message": "Video rendering started",
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @action(detail=True, methods=["get"], url_path="status")
+    def render_status(self, request: Request, pk: str | None = None) -> Response:
+        """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
+        project = get_object_or_404(
+            Project.objects.only("id", "status", "output_path", "render_error"), pk=pk
+        )
+        progress = None
+        task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
+        if project.status == ProjectStatus.PROCESSING:
+            p = task["progress"] if task else {"current": 0, "total": 0, "percentage": 0, "current_phase": "Queued"}
+            progress = {
+                "current_segment": p["current"],
+                "total_segments": p["total"],
+                "percentage": p["percentage"],
+                "current_phase": p["current_phase"] if task and task["status"] != "PENDING"
+                else "Queued: waiting for other work to finish",
+            }
+            if "eta_seconds" in p:
+                progress["eta_seconds"] = p["eta_seconds"]
+        elif project.status == ProjectStatus.COMPLETED:
+            total = task["progress"]["total"] if task else 0
+            progress = {"current_segment": total, "total_segments": total, "percentage": 100,
+                        "current_phase": "Export complete"}
+        return Response(
+            {
+                "project_id": str(project.pk),
+                "status": project.status,
+                "progress": progress,
+                "output_url": project.output_path if project.status == ProjectStatus.COMPLETED else None,
+                "error": project.render_error if project.status == ProjectStatus.FAILED else None,
+            }
+        )
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The last good video as an attachment named ``<project title>.mp4``."""
+        project = self.get_object()
+        if not project.output_path:
+            raise Http404("This project has no rendered video yet.")
+        path = Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)
+        if not path.is_file():
+            raise Http404("The rendered video file is missing; render again.")
+        name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", project.title).strip() or "video"
+        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{name}.mp4", content_type="video/mp4")
+
+    # -- segments ---------------------------------------------------------------------------------------------------
+    @action(detail=True, methods=["post"])
+    def reorder(self, request: Request, pk: str | None = None) -> Response:
+        """Put the segments in the given order; the ids must be exactly the project's segments."""
+        project = self.get_object()
+        _refuse_while_processing(project, "reordering segments")
+        body = ReorderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ids = [str(i) for i in body.validated_data["segment_ids"]]
+        with transaction.atomic():
+            segments = {str(s.id): s for s in Segment.objects.filter(project=project)}
+            if len(ids) != len(set(ids)) or set(ids) != set(segments):
+                raise ValidationError(
+                    {"segment_ids": ["Must list every segment of the project exactly once "
+                                     f"({len(segments)} segments; got {len(ids)} ids)."]}
+                )
+            offset = len(ids) + 1
+            for seg in segments.values():  # move out of the way first: sequence_index is unique per project
+                seg.sequence_index += offset
+                seg.save(update_fields=["sequence_index"])
+            for index, seg_id in enumerate(ids):
+                segments[seg_id].sequence_index = index
+                segments[seg_id].save(update_fields=["sequence_index"])
+            project.save(update_fields=["updated_at"])
+        ordered = Segment.objects.filter(project=project).order_by("sequence_index")
+        return Response(SegmentSerializer(ordered, many=True, context={"request": request}).data)
+
+    @action(detail=True, methods=["post"], url_path="generate-all-audio")
+    def generate_all_audio(self, request: Request, pk: str | None = None) -> Response:
+        """Generate narration for every segment that needs it (202), or report that none does (200).
+
+        Skipped: locked segments (when ``skip_locked``), segments without text, and segments whose audio is up to
+        date (an uploaded recording, or narration generated from the current text) unless ``force``.
+        """
+        project = self.get_object()
+        _refuse_while_processing(project, "changing narration")
+        body = GenerateAllAudioSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        skip_locked, force = body.validated_data["skip_locked"], body.validated_data["force"]
+        segments = list(project.segments.all())
+        todo, locked, existing, empty = [], 0, 0, 0
+        for seg in segments:
+            if skip_locked and seg.is_locked:
+                locked += 1
+            elif not seg.text_content.strip():
+                empty += 1
+            elif not force and seg.audio_file and seg.audio_matches_text is not False:
+                existing += 1
+            else:
+                todo.append(str(seg.id))
+        counts = {
+            "total_segments": len(segments),
+            "segments_to_process": len(todo),
+            "skipped_locked": locked,
+            "skipped_existing": existing,
+            "skipped_empty": empty,
+        }
+        if not todo:
+            return Response({"task_id": None, **counts, "message": "Every segment already has narration."})
+        task_id = f"tts_all_{project.pk}"
+        try:
+            TaskManager.get_instance().submit_task(narration_task_function, task_id, todo, task_id=task_id)
+        except RuntimeError:
+            raise Conflict("Narration for this project is already being generated.") from None
+        return Response(
+            {"task_id": task_id, **counts, "message": f"Generating narration for {len(todo)} segment(s)"},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class SegmentViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Segments: create (appended), read, edit text/prompt/lock, upload image/audio, delete, generate narration."""
+
+    queryset = Segment.objects.select_related("project")
+    serializer_class = SegmentSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def perform_create(self, serializer: SegmentSerializer) -> None:
+        project = serializer.validated_data["project"]
+        _refuse_while_processing(project, "adding segments")
+        with transaction.atomic():
+            last = Segment.objects.filter(project=project).aggregate(m=Max("sequence_index"))["m"]
+            serializer.save(sequence_index=0 if last is None else last + 1)
+            project.save(update_fields=["updated_at"])
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+        segment = self.get_object()
+        image = request.FILES.get("image_file")
+        audio = request.FILES.get("audio_file")
+        fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}
+        for name in ("image_file", "audio_file"):
+            if name in request.data and name not in request.FILES:
+                raise ValidationError({name: ["Send the file as multipart/form-data."]})
+        if segment.is_locked and (image or audio or set(fields) - {"is_locked"}):
+            raise Conflict("This segment is locked; unlock it to change it.")
+        if image or audio:
+            _refuse_while_processing(segment.project, "changing images and narration")
+        serializer = self.get_serializer(segment, data=fields, partial=True)
+        serializer.is_valid(raise_exception=True)
+        # Check every file before storing anything, so a refused upload changes nothing.
+        image_ext = validate_image_upload(image) if image else None
+        audio_duration = validate_audio_upload(audio) if audio else None
+        with transaction.atomic():
+            segment = serializer.save()
+            if image:
+                store_image(segment, image, image_ext)
+            if audio:
+                store_audio(segment, audio, audio_duration)
+        if image or audio or fields:
+            segment.project.save(update_fields=["updated_at"])
+        return Response(self.get_serializer(segment).data)
+
+    def perform_destroy(self, instance: Segment) -> None:
+        _refuse_while_processing(instance.project, "deleting segments")
+        files = [f.name for f in (instance.image_file, instance.audio_file) if f]
+        storage = instance.image_file.storage
+        with transaction.atomic():
+            project, index = instance.project, instance.sequence_index
+            instance.delete()
+            for seg in Segment.objects.filter(project=project, sequence_index__gt=index).order_by("sequence_index"):
+                seg.sequence_index -= 1
+                seg.save(update_fields=["sequence_index"])
+            project.save(update_fields=["updated_at"])
+        for name in files:
+            storage.delete(name)
+
+    @action(detail=True, methods=["post"], url_path="generate-audio")
+    def generate_audio(self, request: Request, pk: str | None = None) -> Response:
+        """Generate this segment's narration with the built-in engine in the background (202)."""
+        segment = self.get_object()
+        if not segment.text_content.strip():
+            raise ValidationError({"text_content": ["The segment has no narration text to speak."]})
+        if segment.is_locked:
+            raise Conflict("This segment is locked; unlock it to generate new narration.")
+        _refuse_while_processing(segment.project, "changing narration")
+        task_id = f"tts_{segment.pk}"
+        try:
+            TaskManager.get_instance().submit_task(narration_task_function, task_id, [str(segment.pk)], task_id=task_id)
+        except RuntimeError:
+            raise Conflict("Narration for this segment is already being generated.") from None
+        return Response(
+            {"task_id": task_id, "segment_id": str(segment.pk), "status": "PENDING",
+             "message": "Narration generation started"},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class TaskStatusView(APIView):
+    """``GET /tasks/{task_id}/status/``: progress of a background task, with per-segment narration results."""
+
+    def get(self, request: Request, task_id: str) -> Response:
+        task = TaskManager.get_instance().get_task_status(task_id)
+        if task is None:
+            raise Http404("Unknown task")
+        p = task["progress"]
+        completed = [
+            {**entry, "audio_url": request.build_absolute_uri(entry["audio_url"])}
+            for entry in task["extra"].get("completed_segments", [])
+        ]
+        return Response(
+            {
+                "task_id": task_id,
+                "status": task["status"],
+                "progress": {"current": p["current"], "total": p["total"], "percentage": p["percentage"]},
+                "current_phase": p["current_phase"],
+                "completed_segments": completed,
+                "errors": task["extra"].get("errors", []) + (
+                    [{"segment_id": None, "error": task["error"]}] if task["error"] and task_id.startswith("render_")
+                    else []
+                ),
+            }
+        )
+
+
+class SettingsView(APIView):
+    """``GET/PATCH /settings/``: the global settings."""
+
+    def get(self, request: Request) -> Response:
+        return Response(GlobalSettingsSerializer(GlobalSettings.load()).data)
+
+    def patch(self, request: Request) -> Response:
+        serializer = GlobalSettingsSerializer(GlobalSettings.load(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        serializer.save()
+        return Response(serializer.data)
+
+
+class VoicesView(APIView):
+    """``GET /settings/voices/``: the voices the installed speech engine really has."""
+
+    def get(self, request: Request) -> Response:
+        from core_engine.tts import get_engine
+
+        engine = get_engine()
+        voices = engine.list_voices() if engine else []
+        return Response(
+            {
+                "engine": engine.name if engine else None,
+                "default_voice_id": engine.default_voice_id() if engine else None,
+                "voices": [{"id": v.id, "name": v.name, "language": v.language, "gender": v.gender} for v in voices],
+            }
+        )
+
+
+class HealthView(APIView):
+    """``GET /health/``: liveness plus which ffmpeg and speech engine are available."""
+
+    def get(self, request: Request) -> Response:
+        from core_engine.tts import get_engine
+
+        engine = get_engine()
+        return Response({"status": "ok", "ffmpeg": ffmpeg_version(), "tts": engine.name if engine else None})

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Set up everything StoryReel needs on this machine, idempotently:
+#   .venv with requirements.txt, database migrations, frontend node_modules (npm ci) and, with --build, the
+#   production build of the web app. Re-running skips what is already up to date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> Creating .venv with $PY"
+  "$PY" -m venv .venv
+fi
+req_stamp=.venv/.requirements.sha
+req_hash=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$req_stamp" 2>/dev/null)" != "$req_hash" ]; then
+  echo "==> Installing Python packages"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -r requirements.txt
+  echo "$req_hash" > "$req_stamp"
+fi
+
+echo "==> Migrating the database"
+.venv/bin/python backend/manage.py migrate --noinput >/dev/null
+
+if [ -f frontend/package.json ]; then
+  lock_stamp=frontend/node_modules/.lock.sha
+  lock_hash=$(sha256sum frontend/package-lock.json | cut -d' ' -f1)
+  if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$lock_hash" ]; then
+    echo "==> Installing frontend packages"
+    (cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" > "$lock_stamp"
+  fi
+  if [ "${1:-}" = "--build" ]; then
+    src_hash=$( (cd frontend && find app components lib public next.config.* package-lock.json tailwind.config.* \
+      postcss.config.* tsconfig.json -type f 2>/dev/null | sort | xargs cat 2>/dev/null) | sha256sum | cut -d' ' -f1)
+    if [ ! -f frontend/.next/BUILD_ID ] || [ "$(cat frontend/.next/.src.sha 2>/dev/null)" != "$src_hash" ]; then
+      echo "==> Building the web app"
+      (cd frontend && npm run build --silent)
+      echo "$src_hash" > frontend/.next/.src.sha
+    fi
+  fi
+fi
