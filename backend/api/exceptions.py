@@ -27,7 +27,8 @@ def _first_message(detail: Any, prefix: str = "") -> str:
         for key, value in detail.items():
             if key in ("error", "non_field_errors", "detail"):
                 return _first_message(value, prefix)
-            return _first_message(value, f"{prefix}{key}: " if not prefix else f"{prefix}{key}.")
+            # Nested fields read "segment_ids.3: ..." (the prefix always ends with ": ").
+            return _first_message(value, f"{prefix[:-2]}.{key}: " if prefix else f"{key}: ")
         return prefix.rstrip(": .") or "Invalid request"
     if isinstance(detail, (list, tuple)):
         return _first_message(detail[0], prefix) if detail else prefix.rstrip(": ")

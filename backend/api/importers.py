@@ -73,12 +73,15 @@ def parse_text_story(raw_text: str) -> list[ImportedSegment]:
     segments: list[ImportedSegment] = []
     problems: list[str] = []
     block: list[tuple[int, str]] = []
+    blocks_seen = 0  # non-empty blocks so far: a block's number is its position, however many problems came before
 
     def flush() -> None:
+        nonlocal blocks_seen
         if not any(text.strip() for _, text in block):
             block.clear()
             return
-        number = len(segments) + len(problems) + 1
+        blocks_seen += 1
+        number = blocks_seen
         values: dict[str, list[str]] = {"text": [], "prompt": []}
         current: str | None = None
         first_line = block[0][0]

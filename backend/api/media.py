@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import posixpath
 import re
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils._os import safe_join
 from django.utils.http import http_date
@@ -40,24 +42,26 @@ class _FileSlice:
 
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
-    """Serve ``MEDIA_ROOT/<path>``; 206 for a satisfiable ``Range``, 416 for an unsatisfiable one, 404 if absent."""
+    """Serve ``MEDIA_ROOT/<path>``; 206 for a satisfiable ``Range``, 416 for an unsatisfiable one, 404 if absent or
+    outside MEDIA_ROOT. A ``Range`` that is not one valid byte range is ignored (whole file, 200)."""
+    try:
+        # The same normalisation as django.views.static.serve, checked here so that "../" is a 404 and not the
+        # 400 that serve's SuspiciousFileOperation would become.
+        full = Path(safe_join(str(settings.MEDIA_ROOT), posixpath.normpath(path).lstrip("/")))
+    except (SuspiciousFileOperation, ValueError):
+        raise Http404("Not found") from None
     header = request.headers.get("Range", "").strip()
     match = _RANGE.match(header) if header else None
-    if match is None:
+    first, last = match.groups() if match else ("", "")
+    # RFC 9110 §14.1.1: "bytes=-" and a last-pos before first-pos are invalid range-specs, to be ignored.
+    if match is None or (first == "" and last == "") or (first and last and int(last) < int(first)):
         response = serve(request, path, document_root=settings.MEDIA_ROOT)
         response["Accept-Ranges"] = "bytes"
         return response
-    try:
-        full = Path(safe_join(str(settings.MEDIA_ROOT), path))
-    except Exception:
-        raise Http404("Not found") from None
     if not full.is_file():
         raise Http404("Not found")
     size = full.stat().st_size
-    first, last = match.groups()
-    if first == "" and last == "":
-        start, end = 0, size - 1
-    elif first == "":  # suffix range: the last N bytes
+    if first == "":  # suffix range: the last N bytes
         start, end = max(0, size - int(last)), size - 1
     else:
         start = int(first)

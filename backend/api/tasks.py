@@ -13,6 +13,7 @@ from django.db import transaction
 
 from api.models import Project, ProjectStatus, Segment, text_hash
 from api.task_manager import TaskManager
+from core_engine.video_renderer import RenderError, render_project
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +33,6 @@ def render_task_function(project_id: str) -> dict | None:
     Failure: status FAILED with ``render_error`` in words a user understands; the previous video and its
     ``output_path`` stay as they were. Returns the ``output_info`` dict on success, ``None`` on failure.
     """
-    from core_engine.video_renderer import RenderError, render_project
-
     task_id = render_task_id(project_id)
     manager = TaskManager.get_instance()
 

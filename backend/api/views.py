@@ -10,10 +10,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from api.models import Project, ProjectStatus
 from api.task_manager import TaskManager
 from api.tasks import INTERRUPTED_ERROR, recover_interrupted_renders
-from api.tests.helpers import make_image, make_wav
+from api.tests.helpers import import_story, media_path, write_image, write_wav
 from core_engine.render_utils import probe_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,14 +49,7 @@ def hold_worker():
 
 def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), files=True) -> dict:
     """A 320×180 12 fps project with one image and one WAV per segment, made through the API."""
-    resp = client.post(
-        "/api/projects/import/",
-        {"format": "json", "title": "Render test",
-         "segments": [{"text_content": f"Segment {i + 1}."} for i in range(len(durations))]},
-        format="json",
-    )
-    assert resp.status_code == 201, resp.data
-    project = resp.data
+    project = import_story(client, [f"Segment {i + 1}." for i in range(len(durations))], title="Render test")
     resp = client.patch(f"/api/projects/{project['id']}/",
                         {"resolution_width": 320, "resolution_height": 180, "framerate": 12}, format="json")
     assert resp.status_code == 200, resp.data
@@ -68,8 +61,8 @@ def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), fil
 
 
 def attach_files(client: APIClient, tmp_path: Path, segment_id: str, colour, seconds: float) -> None:
-    image = make_image(tmp_path / f"{segment_id}.png", (480, 270), colour)
-    audio = make_wav(tmp_path / f"{segment_id}.wav", seconds)
+    image = write_image(tmp_path / f"{segment_id}.png", "PNG", size=(480, 270), colour=colour)
+    audio = write_wav(tmp_path / f"{segment_id}.wav", seconds)
     with image.open("rb") as img, audio.open("rb") as wav:
         resp = client.patch(f"/api/segments/{segment_id}/", {"image_file": img, "audio_file": wav}, format="multipart")
     assert resp.status_code == 200, resp.data
@@ -114,7 +107,7 @@ def test_missing_images_and_audio_are_listed(client, tmp_path):
     first, second = (s["id"] for s in project["segments"])
     attach_files(client, tmp_path, first, (10, 10, 10), 1.0)
     # the second segment gets only an image
-    with make_image(tmp_path / "b.png", (64, 36), (1, 2, 3)).open("rb") as img:
+    with write_image(tmp_path / "b.png", "PNG").open("rb") as img:
         assert client.patch(f"/api/segments/{second}/", {"image_file": img}, format="multipart").status_code == 200
     resp = client.post(f"/api/projects/{project['id']}/render/")
     assert resp.status_code == 400
@@ -142,7 +135,7 @@ def test_no_segments_is_refused(client):
 def test_validation_checks_files_on_disk(client, tmp_path):
     project = create_project(client, tmp_path)
     segment = project["segments"][1]
-    stored = Path(settings.MEDIA_ROOT) / segment["image_file"].split("/media/", 1)[1]
+    stored = media_path(segment["image_file"])
     assert stored.is_file()
     stored.unlink()  # the row still names it, but it is gone
     resp = client.post(f"/api/projects/{project['id']}/render/")
@@ -248,7 +241,7 @@ def test_failed_render_keeps_previous_video_and_retry_works(client, tmp_path):
 
     # damage segment 2's image on disk: the render must fail and say which segment
     second = project["segments"][1]
-    stored = Path(settings.MEDIA_ROOT) / second["image_file"].split("/media/", 1)[1]
+    stored = media_path(second["image_file"])
     original = stored.read_bytes()
     stored.write_bytes(b"this is not an image")
     status = render_and_wait(client, project["id"])

@@ -9,6 +9,7 @@ import json
 import shutil
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -46,20 +47,26 @@ class Command(BaseCommand):
             if not low <= options[key] <= high or (key != "fps" and options[key] % 2):
                 raise CommandError(f"--{key} must be {'an even number ' if key != 'fps' else ''}from {low} to {high}")
 
-        with transaction.atomic():
-            project = Project.objects.create(
-                title=story["title"].strip()[:200],
-                resolution_width=options["width"],
-                resolution_height=options["height"],
-                framerate=options["fps"],
-            )
-            for index, (item, seg) in enumerate(zip(story["segments"], parsed)):
-                segment = Segment.objects.create(
-                    project=project, sequence_index=index, text_content=seg.text_content, image_prompt=seg.image_prompt
+        try:
+            with transaction.atomic():
+                project = Project.objects.create(
+                    title=story["title"].strip()[:200],
+                    resolution_width=options["width"],
+                    resolution_height=options["height"],
+                    framerate=options["fps"],
                 )
-                for key, attach in (("image", attach_image), ("audio", attach_audio)):
-                    if item.get(key):
-                        self._attach(segment, index, key, story_path.parent / item[key], attach)
+                for index, (item, seg) in enumerate(zip(story["segments"], parsed)):
+                    segment = Segment.objects.create(
+                        project=project, sequence_index=index, text_content=seg.text_content,
+                        image_prompt=seg.image_prompt,
+                    )
+                    for key, attach in (("image", attach_image), ("audio", attach_audio)):
+                        if item.get(key):
+                            self._attach(segment, index, key, story_path.parent / item[key], attach)
+        except CommandError:
+            # the rows are rolled back; remove the files stored before the failing one
+            shutil.rmtree(Path(settings.MEDIA_ROOT) / project.media_dir, ignore_errors=True)
+            raise
         self.stdout.write(f"Imported '{project.title}' as project {project.id} ({len(parsed)} segments)")
         output = render_with_progress(project)
         if options["out"]:
