@@ -170,6 +170,6 @@ class GlobalSettingsSerializer(serializers.ModelSerializer):
         engine = get_engine()
         if engine is None:
             raise serializers.ValidationError("No speech engine is available to check the voice.")
-        if value not in {v.id for v in engine.list_voices()}:
+        if not engine.has_voice(value):
             raise serializers.ValidationError(f"Unknown voice '{value}'; see /api/settings/voices/.")
         return value

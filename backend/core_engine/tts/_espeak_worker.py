@@ -1,0 +1,169 @@
+"""Child process that owns libespeak-ng (started by :mod:`core_engine.tts.espeak`; not imported by anything).
+
+espeak-ng 1.52 has native crash bugs on some inputs (e.g. the Devanagari letter "ॠ" spoken by the
+``vi-VN-x-central`` voice segfaults), and a segfault cannot be caught in Python. Running the library here keeps the
+server alive: the parent sees the pipe close, reports a :class:`SpeechError` and starts a fresh worker.
+
+Self-contained on purpose (standard library + ``espeakng_loader`` only, no numpy, no project imports), so it starts
+in a few tens of milliseconds and runs the same whatever ``sys.path`` the parent had.
+
+Protocol on stdin/stdout, one request at a time:
+
+- request: one JSON line, ``{"op": "synth", "text": str, "voice": str, "wpm": int, "max_samples": int}``.
+- reply: one JSON line; for a successful synth ``{"ok": true, "n": <samples>, "aborted": bool, "status": int}``
+  followed by exactly ``2 * n`` bytes of little-endian int16 PCM; otherwise ``{"ok": false, "error": <code>,
+  "detail": str}`` with code ``"voice"`` (voice not selectable) or ``"internal"``.
+- on start-up the worker writes a hello line: ``{"ok": true, "sample_rate": int, "data_path": str,
+  "voices": [[name, language, identifier, gender], ...], "variants": [...]}`` or ``{"ok": false, ...}``.
+"""
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import sys
+
+# speak_lib.h (API revision 12)
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+INITIALIZE_DONT_EXIT = 0x8000  # return an error instead of calling exit() when the data is missing
+CHARS_UTF8 = 1
+POS_CHARACTER = 1
+PARAM_RATE = 1
+EE_OK = 0
+BUFFER_MS = 200
+
+
+class EspeakVoice(ctypes.Structure):
+    """``espeak_VOICE``: name, languages (priority byte + code, repeated), identifier (file under the data dir)."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("languages", ctypes.c_void_p),
+        ("identifier", ctypes.c_char_p),
+        ("gender", ctypes.c_ubyte),
+        ("age", ctypes.c_ubyte),
+        ("variant", ctypes.c_ubyte),
+        ("xx1", ctypes.c_ubyte),
+        ("score", ctypes.c_int),
+        ("spare", ctypes.c_void_p),
+    ]
+
+
+# int callback(short *wav, int numsamples, espeak_EVENT *events); return 0 to continue, 1 to abort.
+SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+
+
+def _load():
+    import espeakng_loader
+
+    data_path = espeakng_loader.get_data_path()
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_Initialize.restype = ctypes.c_int
+    lib.espeak_SetSynthCallback.argtypes = [SYNTH_CALLBACK]
+    lib.espeak_SetSynthCallback.restype = None
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    lib.espeak_SetVoiceByName.restype = ctypes.c_int
+    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.espeak_SetParameter.restype = ctypes.c_int
+    lib.espeak_ListVoices.argtypes = [ctypes.POINTER(EspeakVoice)]
+    lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(EspeakVoice))
+    lib.espeak_Synth.argtypes = [
+        ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+        ctypes.c_void_p, ctypes.c_void_p,
+    ]
+    lib.espeak_Synth.restype = ctypes.c_int
+    rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, data_path.encode(), INITIALIZE_DONT_EXIT)
+    if rate <= 0:
+        raise RuntimeError(f"espeak_Initialize failed (returned {rate}) with data at {data_path}")
+    return lib, rate, data_path
+
+
+def _list(lib, variants: bool) -> list[list]:
+    spec = None
+    keep = None
+    if variants:
+        keep = ctypes.create_string_buffer(b"variant")
+        spec = EspeakVoice()
+        spec.languages = ctypes.cast(keep, ctypes.c_void_p)
+    array = lib.espeak_ListVoices(ctypes.byref(spec) if spec is not None else None)
+    found = []
+    i = 0
+    while array and array[i]:
+        v = array[i].contents
+        # first entry of the languages list: one priority byte, then a NUL-terminated code
+        lang = ctypes.string_at(v.languages + 1).decode("utf-8", "replace") if v.languages else ""
+        found.append([
+            (v.name or b"").decode("utf-8", "replace"),
+            lang,
+            (v.identifier or b"").decode("utf-8", "replace"),
+            int(v.gender),
+        ])
+        i += 1
+    del keep
+    return found
+
+
+def main() -> int:
+    # Keep the protocol channel private: anything the C library prints to stdout goes to stderr instead.
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    inp = sys.stdin.buffer
+
+    def reply(header: dict, payload: bytes = b"") -> None:
+        out.write(json.dumps(header).encode() + b"\n")
+        if payload:
+            out.write(payload)
+        out.flush()
+
+    try:
+        lib, rate, data_path = _load()
+        reply({
+            "ok": True, "sample_rate": rate, "data_path": data_path,
+            "voices": _list(lib, False), "variants": _list(lib, True),
+        })
+    except Exception as exc:  # reported to the parent, which logs it and treats the engine as unavailable
+        reply({"ok": False, "error": "init", "detail": f"{type(exc).__name__}: {exc}"})
+        return 1
+
+    state = {"chunks": [], "n": 0, "max": 0, "aborted": False}
+
+    def on_samples(wav, n_samples, _events):
+        try:
+            if wav and n_samples > 0:
+                state["chunks"].append(ctypes.string_at(wav, 2 * n_samples))
+                state["n"] += n_samples
+                if state["n"] > state["max"]:
+                    state["aborted"] = True
+                    return 1
+            return 0
+        except Exception:  # never let an exception unwind through C
+            state["aborted"] = True
+            return 1
+
+    callback = SYNTH_CALLBACK(on_samples)
+    lib.espeak_SetSynthCallback(callback)
+
+    for line in inp:
+        try:
+            request = json.loads(line)
+            if request.get("op") != "synth":
+                reply({"ok": False, "error": "internal", "detail": f"unknown op {request.get('op')!r}"})
+                continue
+            if lib.espeak_SetVoiceByName(request["voice"].encode()) != EE_OK:
+                reply({"ok": False, "error": "voice", "detail": request["voice"]})
+                continue
+            lib.espeak_SetParameter(PARAM_RATE, int(request["wpm"]), 0)
+            text = request["text"].encode("utf-8")
+            state.update(chunks=[], n=0, max=int(request["max_samples"]), aborted=False)
+            status = lib.espeak_Synth(text, len(text) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+            pcm = b"".join(state["chunks"])
+            state["chunks"] = []
+            reply({"ok": True, "n": len(pcm) // 2, "aborted": state["aborted"], "status": int(status)}, pcm)
+        except Exception as exc:
+            reply({"ok": False, "error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
