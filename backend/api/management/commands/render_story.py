@@ -32,6 +32,9 @@ class Command(BaseCommand):
         parser.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        for key, low, high in (("width", 16, 3840), ("height", 16, 2160), ("fps", 1, 60)):
+            if not low <= options[key] <= high or (key != "fps" and options[key] % 2):
+                raise CommandError(f"--{key} must be {'an even number ' if key != 'fps' else ''}from {low} to {high}")
         story_path = Path(options["story"]).resolve()
         try:
             story = json.loads(story_path.read_text(encoding="utf-8"))
@@ -43,9 +46,6 @@ class Command(BaseCommand):
             parsed = parse_json_segments(story.get("segments"))
         except StoryImportError as exc:
             raise CommandError("; ".join(exc.details)) from None
-        for key, low, high in (("width", 16, 3840), ("height", 16, 2160), ("fps", 1, 60)):
-            if not low <= options[key] <= high or (key != "fps" and options[key] % 2):
-                raise CommandError(f"--{key} must be {'an even number ' if key != 'fps' else ''}from {low} to {high}")
 
         try:
             with transaction.atomic():
