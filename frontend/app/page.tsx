@@ -1,0 +1,5 @@
+import { ProjectDashboard } from "@/components/dashboard/project-dashboard";
+
+export default function DashboardPage() {
+  return <ProjectDashboard />;
+}

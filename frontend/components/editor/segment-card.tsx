@@ -1,0 +1,185 @@
+"use client";
+
+import { ArrowDownIcon, ArrowUpIcon, CheckIcon, CircleDashedIcon, LockIcon } from "lucide-react";
+import { useState } from "react";
+
+import { AutosaveTextarea } from "@/components/editor/autosave-textarea";
+import { CopyButton } from "@/components/editor/copy-button";
+import { DeleteSegmentButton } from "@/components/editor/delete-segment-button";
+import { SegmentImageDropZone } from "@/components/editor/segment-image-drop-zone";
+import { SegmentNarration } from "@/components/editor/segment-narration";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Label } from "@/components/ui/label";
+import { Switch } from "@/components/ui/switch";
+import { toApiError } from "@/lib/api";
+import { useProjectStore } from "@/lib/stores";
+import type { Segment } from "@/lib/types";
+import { cn } from "@/lib/utils";
+
+export interface SegmentCardProps {
+  segment: Segment;
+  /** 1-based position. */
+  number: number;
+  isFirst: boolean;
+  isLast: boolean;
+  /** A render is running: files and text can't change. */
+  rendering: boolean;
+}
+
+/** One segment of the story: image, narration text, image prompt and narration, with order/lock/delete controls. */
+export function SegmentCard({ segment, number, isFirst, isLast, rendering }: SegmentCardProps) {
+  const saveSegment = useProjectStore((s) => s.saveSegment);
+  const uploadImage = useProjectStore((s) => s.uploadImage);
+  const uploadAudio = useProjectStore((s) => s.uploadAudio);
+  const deleteSegment = useProjectStore((s) => s.deleteSegment);
+  const moveSegment = useProjectStore((s) => s.moveSegment);
+  const generateNarration = useProjectStore((s) => s.generateNarration);
+  const narrationPending = useProjectStore(
+    (s) => Boolean(s.narrationPending[segment.id]) || Boolean(s.batchNarration?.pendingSegmentIds.includes(segment.id)),
+  );
+  const narrationError = useProjectStore((s) => s.narrationErrors[segment.id]);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [lockPending, setLockPending] = useState(false);
+
+  const locked = segment.is_locked;
+  const editable = !locked && !rendering;
+  const headingId = `segment-${segment.id}-heading`;
+  const lockId = `segment-${segment.id}-lock`;
+  const disabledReason = rendering ? "The video is rendering" : locked ? "Unlock the segment to change it" : undefined;
+
+  const run = async (action: () => Promise<unknown>) => {
+    setActionError(null);
+    try {
+      await action();
+    } catch (caught) {
+      setActionError(toApiError(caught).message);
+    }
+  };
+
+  const toggleLock = async (next: boolean) => {
+    setLockPending(true);
+    await run(() => saveSegment(segment.id, { is_locked: next }));
+    setLockPending(false);
+  };
+
+  return (
+    <Card
+      aria-labelledby={headingId}
+      className={cn("overflow-hidden", locked && "border-dashed")}
+      data-testid="segment-card"
+      data-segment-id={segment.id}
+    >
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b bg-muted/40 px-4 py-2.5">
+        <div className="flex items-center gap-3">
+          <h3 id={headingId} className="text-sm font-semibold">
+            Segment {number}
+          </h3>
+          <ReadinessChip done={Boolean(segment.image_file)} label="Image" />
+          <ReadinessChip done={Boolean(segment.audio_file)} label="Narration" />
+          {locked && (
+            <span className="inline-flex items-center gap-1 text-xs text-muted-foreground">
+              <LockIcon className="size-3" aria-hidden="true" />
+              Locked
+            </span>
+          )}
+        </div>
+        <div className="flex items-center gap-1">
+          <div className="mr-2 flex items-center gap-2">
+            <Switch
+              id={lockId}
+              checked={locked}
+              disabled={rendering || lockPending}
+              onCheckedChange={(next) => void toggleLock(next)}
+            />
+            <Label htmlFor={lockId} className="text-xs font-normal text-muted-foreground">
+              Lock
+            </Label>
+          </div>
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            aria-label={`Move segment ${number} up`}
+            disabled={isFirst || rendering}
+            onClick={() => void run(() => moveSegment(segment.id, -1))}
+          >
+            <ArrowUpIcon aria-hidden="true" />
+          </Button>
+          <Button
+            variant="ghost"
+            size="icon-sm"
+            aria-label={`Move segment ${number} down`}
+            disabled={isLast || rendering}
+            onClick={() => void run(() => moveSegment(segment.id, 1))}
+          >
+            <ArrowDownIcon aria-hidden="true" />
+          </Button>
+          <DeleteSegmentButton
+            segmentNumber={number}
+            disabled={!editable}
+            onDelete={() => deleteSegment(segment.id)}
+          />
+        </div>
+      </div>
+      {actionError && (
+        <p role="alert" className="border-b bg-destructive/5 px-4 py-2 text-sm text-destructive">
+          {actionError}
+        </p>
+      )}
+      <div className="grid gap-5 p-4 md:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
+        <SegmentImageDropZone
+          segmentNumber={number}
+          imageUrl={segment.image_file}
+          disabled={!editable}
+          disabledReason={disabledReason}
+          onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
+        />
+        <div className="grid content-start gap-4">
+          <AutosaveTextarea
+            id={`segment-${segment.id}-text`}
+            label="Narration text"
+            value={segment.text_content}
+            disabled={!editable}
+            placeholder="What the narrator says while this image is on screen."
+            textareaClassName="min-h-24"
+            onSave={(text) => saveSegment(segment.id, { text_content: text })}
+          />
+          <AutosaveTextarea
+            id={`segment-${segment.id}-prompt`}
+            label="Image prompt"
+            value={segment.image_prompt}
+            disabled={!editable}
+            placeholder="A description of the picture, for your image generator."
+            textareaClassName="min-h-16 text-muted-foreground"
+            onSave={(prompt) => saveSegment(segment.id, { image_prompt: prompt })}
+            actions={<CopyButton text={segment.image_prompt} label={`Copy image prompt of segment ${number}`} />}
+          />
+          <SegmentNarration
+            segment={segment}
+            segmentNumber={number}
+            generating={narrationPending}
+            generationError={narrationError}
+            disabled={!editable}
+            onGenerate={() => void generateNarration(segment.id)}
+            onUpload={(file, onProgress) => uploadAudio(segment.id, file, onProgress)}
+          />
+        </div>
+      </div>
+    </Card>
+  );
+}
+
+function ReadinessChip({ done, label }: { done: boolean; label: string }) {
+  return (
+    <span
+      className={cn(
+        "hidden items-center gap-1 rounded-full px-2 py-0.5 text-xs sm:inline-flex",
+        done ? "bg-emerald-500/10 text-emerald-700 dark:text-emerald-300" : "bg-muted text-muted-foreground",
+      )}
+    >
+      {done ? <CheckIcon className="size-3" aria-hidden="true" /> : <CircleDashedIcon className="size-3" aria-hidden="true" />}
+      {label}
+      <span className="sr-only">{done ? " ready" : " missing"}</span>
+    </span>
+  );
+}

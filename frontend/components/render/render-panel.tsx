@@ -1,0 +1,74 @@
+"use client";
+
+import { useMemo } from "react";
+
+import { RenderButton } from "@/components/render/render-button";
+import { RenderProgress } from "@/components/render/render-progress";
+import { VideoPreview } from "@/components/render/video-preview";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { getVideoUrl } from "@/lib/api";
+import { describeRenderBlockers } from "@/lib/render-readiness";
+import { useRenderStore } from "@/lib/stores";
+import type { ProjectDetail } from "@/lib/types";
+import { pluralize } from "@/lib/utils";
+
+/** Export: the render action, its live progress, and the latest video. */
+export function RenderPanel({ project }: { project: ProjectDetail }) {
+  const renderStatus = useRenderStore((s) => s.renderStatus);
+  const renderError = useRenderStore((s) => s.renderError);
+  const outputUrl = useRenderStore((s) => s.outputUrl);
+  const renderVersion = useRenderStore((s) => s.renderVersion);
+  const startRender = useRenderStore((s) => s.startRender);
+  const downloadVideo = useRenderStore((s) => s.downloadVideo);
+
+  const blockers = useMemo(() => describeRenderBlockers(project.segments), [project.segments]);
+  const videoUrl = outputUrl ?? project.output_url;
+  const busy = renderStatus === "rendering" || renderStatus === "validating";
+  const version = project.output_info?.rendered_at ?? String(renderVersion);
+
+  return (
+    <div className="grid gap-4">
+      <Card>
+        <CardHeader className="pb-4">
+          <CardTitle>Export</CardTitle>
+          <CardDescription>
+            {pluralize(project.segments.length, "segment")} · {project.resolution_width} × {project.resolution_height} ·{" "}
+            {project.framerate} fps
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-4">
+          <RenderButton
+            status={renderStatus}
+            blockers={blockers}
+            error={renderError}
+            onRender={() => void startRender(project.id)}
+            onDownload={() => downloadVideo(project.id)}
+          />
+          {busy && <RenderProgress projectId={project.id} />}
+        </CardContent>
+      </Card>
+
+      <Card id="preview" className="scroll-mt-20">
+        <CardHeader className="pb-4">
+          <CardTitle>Video</CardTitle>
+          {!videoUrl && (
+            <CardDescription>
+              {busy ? "Your video will appear here when the render finishes." : "Export the video to preview it here."}
+            </CardDescription>
+          )}
+        </CardHeader>
+        {videoUrl && (
+          <CardContent>
+            <VideoPreview
+              src={getVideoUrl(videoUrl)}
+              version={version}
+              info={project.output_info}
+              title={project.title}
+              onDownload={() => downloadVideo(project.id)}
+            />
+          </CardContent>
+        )}
+      </Card>
+    </div>
+  );
+}

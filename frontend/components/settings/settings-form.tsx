@@ -1,0 +1,297 @@
+"use client";
+
+import { CheckIcon, Loader2Icon } from "lucide-react";
+import { useEffect, useState, type FormEvent } from "react";
+
+import { LoadErrorAlert } from "@/components/load-error-alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
+import { FieldError } from "@/components/ui/field-error";
+import { Input } from "@/components/ui/input";
+import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Skeleton } from "@/components/ui/skeleton";
+import * as api from "@/lib/api";
+import { ApiError, toApiError } from "@/lib/api";
+import type { GlobalSettings, VoicesResponse } from "@/lib/types";
+
+interface RangeRule {
+  min: number;
+  max: number;
+  step: number;
+}
+
+const TTS_SPEED: RangeRule = { min: 0.5, max: 2, step: 0.05 };
+const ZOOM_INTENSITY: RangeRule = { min: 1, max: 2, step: 0.05 };
+
+type FieldErrors = Partial<Record<keyof GlobalSettings, string>>;
+
+function checkRange(label: string, raw: string, rule: RangeRule): string | undefined {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value)) return `${label} must be a number.`;
+  if (value < rule.min || value > rule.max) return `${label} must be between ${rule.min.toFixed(1)} and ${rule.max.toFixed(1)}.`;
+  return undefined;
+}
+
+/** Global settings: narration voice and speed, and how far the camera zooms. */
+export function SettingsForm() {
+  const [settings, setSettings] = useState<GlobalSettings | null>(null);
+  const [voices, setVoices] = useState<VoicesResponse | null>(null);
+  const [loadError, setLoadError] = useState<ApiError | null>(null);
+  const [voiceId, setVoiceId] = useState("");
+  const [speed, setSpeed] = useState("1");
+  const [zoom, setZoom] = useState("1.3");
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [formError, setFormError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    let cancelled = false;
+    Promise.all([api.getSettings(), api.getVoices()])
+      .then(([loadedSettings, loadedVoices]) => {
+        if (cancelled) return;
+        setSettings(loadedSettings);
+        setVoices(loadedVoices);
+        setVoiceId(loadedSettings.default_voice_id);
+        setSpeed(String(loadedSettings.tts_speed));
+        setZoom(String(loadedSettings.zoom_intensity));
+        setLoadError(null);
+      })
+      .catch((caught: unknown) => {
+        if (!cancelled) setLoadError(toApiError(caught));
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [attempt]);
+
+  if (loadError) {
+    return (
+      <LoadErrorAlert
+        error={loadError}
+        onRetry={() => {
+          setLoadError(null);
+          setAttempt((n) => n + 1);
+        }}
+      />
+    );
+  }
+  if (!settings || !voices) return <SettingsSkeleton />;
+
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setSaved(false);
+    setFormError(null);
+    const clientErrors: FieldErrors = {
+      tts_speed: checkRange("Narration speed", speed, TTS_SPEED),
+      zoom_intensity: checkRange("Zoom intensity", zoom, ZOOM_INTENSITY),
+    };
+    if (clientErrors.tts_speed || clientErrors.zoom_intensity) {
+      setErrors(clientErrors);
+      return;
+    }
+    setErrors({});
+    setSaving(true);
+    try {
+      const updated = await api.updateSettings({
+        default_voice_id: voiceId,
+        tts_speed: Number(speed),
+        zoom_intensity: Number(zoom),
+      });
+      setSettings(updated);
+      setSpeed(String(updated.tts_speed));
+      setZoom(String(updated.zoom_intensity));
+      setSaved(true);
+    } catch (caught) {
+      const apiError = toApiError(caught);
+      const fieldErrors: FieldErrors = {
+        default_voice_id: apiError.fieldMessage("default_voice_id"),
+        tts_speed: apiError.fieldMessage("tts_speed"),
+        zoom_intensity: apiError.fieldMessage("zoom_intensity"),
+      };
+      setErrors(fieldErrors);
+      const anyField = Object.values(fieldErrors).some(Boolean);
+      setFormError(anyField ? null : apiError.message);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const knownVoice = voices.voices.some((v) => v.id === voiceId);
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <Card>
+        <CardHeader>
+          <CardTitle>Narration</CardTitle>
+          <CardDescription>
+            {voices.engine
+              ? `Built-in speech engine: ${voices.engine}. Used by "Generate narration".`
+              : "No speech engine is available on this machine; upload recordings instead."}
+          </CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-6">
+          <div className="grid gap-2">
+            <Label htmlFor="voice">Voice</Label>
+            <Select
+              value={voiceId || undefined}
+              onValueChange={(next) => {
+                setVoiceId(next);
+                setSaved(false);
+              }}
+              disabled={voices.voices.length === 0}
+            >
+              <SelectTrigger
+                id="voice"
+                aria-invalid={errors.default_voice_id ? true : undefined}
+                aria-describedby={errors.default_voice_id ? "voice-error" : undefined}
+              >
+                <SelectValue placeholder={voices.voices.length ? "Engine default" : "No voices available"} />
+              </SelectTrigger>
+              <SelectContent>
+                {voiceId && !knownVoice && <SelectItem value={voiceId}>{voiceId} (not installed)</SelectItem>}
+                {voices.voices.map((voice) => (
+                  <SelectItem key={voice.id} value={voice.id}>
+                    {voice.name}
+                    <span className="text-muted-foreground">
+                      {" "}
+                      · {voice.language}
+                      {voice.gender ? ` · ${voice.gender}` : ""}
+                    </span>
+                  </SelectItem>
+                ))}
+              </SelectContent>
+            </Select>
+            <FieldError id="voice-error">{errors.default_voice_id}</FieldError>
+          </div>
+          <RangeField
+            id="tts-speed"
+            label="Narration speed"
+            help="1.0 is normal speed."
+            suffix="×"
+            value={speed}
+            rule={TTS_SPEED}
+            error={errors.tts_speed}
+            onChange={(next) => {
+              setSpeed(next);
+              setSaved(false);
+            }}
+          />
+        </CardContent>
+        <CardHeader className="border-t">
+          <CardTitle>Camera</CardTitle>
+          <CardDescription>How far the Ken Burns camera zooms into each image.</CardDescription>
+        </CardHeader>
+        <CardContent className="grid gap-6">
+          <RangeField
+            id="zoom-intensity"
+            label="Zoom intensity"
+            help="1.0 keeps the whole image in view; 2.0 ends twice as close."
+            suffix="×"
+            value={zoom}
+            rule={ZOOM_INTENSITY}
+            error={errors.zoom_intensity}
+            onChange={(next) => {
+              setZoom(next);
+              setSaved(false);
+            }}
+          />
+        </CardContent>
+        <CardFooter className="flex-wrap justify-end gap-3 border-t pt-5">
+          {formError && (
+            <p role="alert" className="mr-auto text-sm text-destructive">
+              {formError}
+            </p>
+          )}
+          {saved && (
+            <p role="status" className="mr-auto flex items-center gap-1.5 text-sm text-muted-foreground">
+              <CheckIcon className="size-4 text-success" aria-hidden="true" />
+              Settings saved
+            </p>
+          )}
+          <Button type="submit" disabled={saving}>
+            {saving && <Loader2Icon className="animate-spin" aria-hidden="true" />}
+            Save settings
+          </Button>
+        </CardFooter>
+      </Card>
+    </form>
+  );
+}
+
+function RangeField({
+  id,
+  label,
+  help,
+  suffix,
+  value,
+  rule,
+  error,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  help: string;
+  suffix: string;
+  value: string;
+  rule: RangeRule;
+  error?: string;
+  onChange: (value: string) => void;
+}) {
+  const numeric = Number(value);
+  const sliderValue = Number.isFinite(numeric) ? Math.min(rule.max, Math.max(rule.min, numeric)) : rule.min;
+  const describedBy = [`${id}-help`, error ? `${id}-error` : null].filter(Boolean).join(" ");
+  return (
+    <div className="grid gap-2">
+      <Label htmlFor={id}>{label}</Label>
+      <div className="flex items-center gap-4">
+        <input
+          type="range"
+          min={rule.min}
+          max={rule.max}
+          step={rule.step}
+          value={sliderValue}
+          onChange={(event) => onChange(event.target.value)}
+          aria-label={`${label} slider`}
+          className="h-2 flex-1 cursor-pointer accent-primary"
+        />
+        <div className="flex items-center gap-1">
+          <Input
+            id={id}
+            type="number"
+            inputMode="decimal"
+            min={rule.min}
+            max={rule.max}
+            step={rule.step}
+            value={value}
+            onChange={(event) => onChange(event.target.value)}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={describedBy}
+            className="w-24 tabular-nums"
+          />
+          <span className="text-sm text-muted-foreground" aria-hidden="true">
+            {suffix}
+          </span>
+        </div>
+      </div>
+      <p id={`${id}-help`} className="text-xs text-muted-foreground">
+        {help} Between {rule.min.toFixed(1)} and {rule.max.toFixed(1)}.
+      </p>
+      <FieldError id={`${id}-error`}>{error}</FieldError>
+    </div>
+  );
+}
+
+function SettingsSkeleton() {
+  return (
+    <div className="grid gap-4 rounded-xl border bg-card p-5" aria-busy="true" aria-label="Loading settings">
+      <Skeleton className="h-5 w-40" />
+      <Skeleton className="h-9" />
+      <Skeleton className="h-5 w-52" />
+      <Skeleton className="h-9" />
+      <Skeleton className="h-9" />
+    </div>
+  );
+}

@@ -1,0 +1,243 @@
+import axios, { type AxiosProgressEvent, type AxiosRequestConfig } from "axios";
+
+import { getApiBaseUrl, toAbsoluteMediaUrl } from "@/lib/config";
+import type {
+  ApiErrorBody,
+  GenerateAllNarrationRequest,
+  GenerateAllNarrationResponse,
+  GlobalSettings,
+  GlobalSettingsUpdate,
+  HealthResponse,
+  ImportStoryRequest,
+  NarrationTaskResponse,
+  Paginated,
+  Project,
+  ProjectCreateRequest,
+  ProjectDetail,
+  ProjectUpdateRequest,
+  RenderStatusResponse,
+  RenderTriggerResponse,
+  Segment,
+  SegmentCreateRequest,
+  SegmentUpdateRequest,
+  TaskStatusResponse,
+  VoicesResponse,
+} from "@/lib/types";
+
+/** JSON calls give up after this long so that nothing in the UI waits forever. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Uploads of large images or recordings get longer. */
+const UPLOAD_TIMEOUT_MS = 180_000;
+
+const SUMMARY_KEYS = new Set(["error", "details", "message", "detail"]);
+
+/** A failed API call, normalised: a readable summary, per-field messages and the raw body. */
+export class ApiError extends Error {
+  /** HTTP status, or null when the backend could not be reached at all. */
+  readonly status: number | null;
+  /** Field name → messages, e.g. `{ image_file: ["The file is 31.2 MB; the limit is 25 MB"] }`. */
+  readonly fieldErrors: Readonly<Record<string, string[]>>;
+  /** Extra lines such as "Segment 2: text_content must not be empty". */
+  readonly details: readonly string[];
+  readonly body: ApiErrorBody | null;
+
+  constructor(
+    message: string,
+    options: {
+      status: number | null;
+      fieldErrors?: Record<string, string[]>;
+      details?: string[];
+      body?: ApiErrorBody | null;
+    },
+  ) {
+    super(message);
+    this.name = "ApiError";
+    this.status = options.status;
+    this.fieldErrors = options.fieldErrors ?? {};
+    this.details = options.details ?? [];
+    this.body = options.body ?? null;
+  }
+
+  get isNetworkError(): boolean {
+    return this.status === null;
+  }
+
+  /** Messages for one field, joined into a sentence, or undefined. */
+  fieldMessage(field: string): string | undefined {
+    const messages = this.fieldErrors[field];
+    return messages && messages.length > 0 ? messages.join(" ") : undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function toMessages(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value)) return value.flatMap(toMessages);
+  if (isRecord(value)) return Object.values(value).flatMap(toMessages);
+  return [];
+}
+
+function fallbackMessage(status: number): string {
+  if (status === 404) return "Not found. It may have been deleted.";
+  if (status === 409) return "That can't be done right now; the project is busy.";
+  if (status >= 500) return `The backend reported an unexpected error (HTTP ${status}).`;
+  return `The request was rejected (HTTP ${status}).`;
+}
+
+/** Converts anything thrown by axios (or our own code) into an ApiError. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (axios.isAxiosError(error)) {
+    const response = error.response;
+    if (!response) {
+      const base = getApiBaseUrl();
+      const message =
+        error.code === "ECONNABORTED" || error.code === "ETIMEDOUT"
+          ? `The StoryReel backend at ${base} did not answer in time.`
+          : `Cannot reach the StoryReel backend at ${base}. Is it running?`;
+      return new ApiError(message, { status: null });
+    }
+    const body = isRecord(response.data) ? (response.data as ApiErrorBody) : null;
+    const fieldErrors: Record<string, string[]> = {};
+    if (body) {
+      for (const [key, value] of Object.entries(body)) {
+        if (SUMMARY_KEYS.has(key)) continue;
+        const messages = toMessages(value);
+        if (messages.length > 0 && (typeof value === "string" || Array.isArray(value))) {
+          fieldErrors[key] = messages;
+        }
+      }
+    }
+    const details = body ? toMessages(body.details) : [];
+    const summary =
+      (typeof body?.error === "string" && body.error) ||
+      (typeof body?.detail === "string" && body.detail) ||
+      (typeof body?.message === "string" && body.message) ||
+      fieldErrors.non_field_errors?.join(" ") ||
+      fallbackMessage(response.status);
+    return new ApiError(summary, { status: response.status, fieldErrors, details, body });
+  }
+  if (error instanceof Error) return new ApiError(error.message, { status: null });
+  return new ApiError("Something went wrong.", { status: null });
+}
+
+const client = axios.create({
+  timeout: REQUEST_TIMEOUT_MS,
+  headers: { Accept: "application/json" },
+});
+
+// The base URL is resolved per request: the runtime config is injected after this module may have loaded.
+client.interceptors.request.use((config) => {
+  config.baseURL = `${getApiBaseUrl()}/api`;
+  return config;
+});
+
+async function request<T>(config: AxiosRequestConfig): Promise<T> {
+  try {
+    const response = await client.request<T>(config);
+    return response.data;
+  } catch (error) {
+    throw toApiError(error);
+  }
+}
+
+function upload<T>(url: string, field: string, file: File, onProgress?: (fraction: number) => void): Promise<T> {
+  const form = new FormData();
+  form.append(field, file);
+  return request<T>({
+    method: "PATCH",
+    url,
+    data: form,
+    timeout: UPLOAD_TIMEOUT_MS,
+    onUploadProgress: onProgress
+      ? (event: AxiosProgressEvent) => {
+          if (event.total) onProgress(Math.min(1, event.loaded / event.total));
+        }
+      : undefined,
+  });
+}
+
+// ── Health ────────────────────────────────────────────────────────────────────────────────────────
+
+export const getHealth = () => request<HealthResponse>({ method: "GET", url: "/health/" });
+
+// ── Projects ──────────────────────────────────────────────────────────────────────────────────────
+
+export const listProjects = (page = 1) =>
+  request<Paginated<Project>>({ method: "GET", url: "/projects/", params: page > 1 ? { page } : undefined });
+
+export const createProject = (data: ProjectCreateRequest) =>
+  request<Project>({ method: "POST", url: "/projects/", data });
+
+export const getProject = (id: string) => request<ProjectDetail>({ method: "GET", url: `/projects/${id}/` });
+
+export const updateProject = (id: string, data: ProjectUpdateRequest) =>
+  request<Project>({ method: "PATCH", url: `/projects/${id}/`, data });
+
+export const deleteProject = (id: string) => request<void>({ method: "DELETE", url: `/projects/${id}/` });
+
+export const importStory = (data: ImportStoryRequest) =>
+  request<ProjectDetail>({ method: "POST", url: "/projects/import/", data });
+
+export const reorderSegments = (projectId: string, segmentIds: string[]) =>
+  request<Segment[]>({ method: "POST", url: `/projects/${projectId}/reorder/`, data: { segment_ids: segmentIds } });
+
+// ── Segments ──────────────────────────────────────────────────────────────────────────────────────
+
+export const createSegment = (data: SegmentCreateRequest) =>
+  request<Segment>({ method: "POST", url: "/segments/", data });
+
+export const updateSegment = (id: string, data: SegmentUpdateRequest) =>
+  request<Segment>({ method: "PATCH", url: `/segments/${id}/`, data });
+
+export const uploadSegmentImage = (id: string, file: File, onProgress?: (fraction: number) => void) =>
+  upload<Segment>(`/segments/${id}/`, "image_file", file, onProgress);
+
+export const uploadSegmentAudio = (id: string, file: File, onProgress?: (fraction: number) => void) =>
+  upload<Segment>(`/segments/${id}/`, "audio_file", file, onProgress);
+
+export const deleteSegment = (id: string) => request<void>({ method: "DELETE", url: `/segments/${id}/` });
+
+// ── Narration ─────────────────────────────────────────────────────────────────────────────────────
+
+export const generateNarration = (segmentId: string) =>
+  request<NarrationTaskResponse>({ method: "POST", url: `/segments/${segmentId}/generate-audio/`, data: {} });
+
+export const generateAllNarration = (
+  projectId: string,
+  options: GenerateAllNarrationRequest = { skip_locked: true, force: false },
+) =>
+  request<GenerateAllNarrationResponse>({
+    method: "POST",
+    url: `/projects/${projectId}/generate-all-audio/`,
+    data: options,
+  });
+
+export const getTaskStatus = (taskId: string) =>
+  request<TaskStatusResponse>({ method: "GET", url: `/tasks/${encodeURIComponent(taskId)}/status/` });
+
+// ── Render ────────────────────────────────────────────────────────────────────────────────────────
+
+export const renderProject = (projectId: string) =>
+  request<RenderTriggerResponse>({ method: "POST", url: `/projects/${projectId}/render/`, data: {} });
+
+export const getRenderStatus = (projectId: string) =>
+  request<RenderStatusResponse>({ method: "GET", url: `/projects/${projectId}/status/` });
+
+/** The attachment endpoint: navigating to it downloads `<project title>.mp4` without leaving the page. */
+export const getDownloadUrl = (projectId: string) => `${getApiBaseUrl()}/api/projects/${projectId}/download/`;
+
+/** Absolute URL of a rendered video from the URL-relative `output_url`. */
+export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
+
+// ── Settings ──────────────────────────────────────────────────────────────────────────────────────
+
+export const getSettings = () => request<GlobalSettings>({ method: "GET", url: "/settings/" });
+
+export const updateSettings = (data: GlobalSettingsUpdate) =>
+  request<GlobalSettings>({ method: "PATCH", url: "/settings/", data });
+
+export const getVoices = () => request<VoicesResponse>({ method: "GET", url: "/settings/voices/" });

@@ -1,0 +1,98 @@
+import { act, render, screen } from "@testing-library/react";
+import { http, HttpResponse } from "msw";
+
+import { RenderProgress, describeRenderProgress } from "@/components/render/render-progress";
+import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+
+import { makeProjectDetail, PROJECT_ID, statusResponse } from "./fixtures";
+import { api, server } from "./msw";
+
+async function settle() {
+  for (let i = 0; i < 20; i += 1) await act(() => vi.advanceTimersByTimeAsync(0));
+}
+
+describe("RenderProgress", () => {
+  let statusCalls = 0;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+    useRenderStore.getState().resetRenderState();
+    useProjectStore.getState().resetProject();
+    statusCalls = 0;
+    server.use(
+      http.get(api("/projects/:id/status/"), () => {
+        statusCalls += 1;
+        return HttpResponse.json(
+          statusResponse({
+            progress: { current_segment: 2, total_segments: 5, percentage: 40, current_phase: "Rendering segment 3" },
+          }),
+        );
+      }),
+      http.get(api("/projects/:id/"), () => HttpResponse.json(makeProjectDetail())),
+    );
+  });
+
+  afterEach(() => {
+    useRenderStore.getState().stopPolling();
+    vi.useRealTimers();
+  });
+
+  it("formats the progress line", () => {
+    expect(
+      describeRenderProgress({ current_segment: 2, total_segments: 5, percentage: 40, current_phase: "Encoding" }),
+    ).toBe("Segment 2 of 5 (40%)");
+  });
+
+  it("shows the segment, percentage and phase from the status endpoint", async () => {
+    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    render(<RenderProgress projectId={PROJECT_ID} />);
+    expect(screen.getByText("Preparing render…")).toBeInTheDocument();
+    await settle();
+    expect(screen.getByText("Segment 2 of 5 (40%)")).toBeInTheDocument();
+    expect(screen.getByText("Rendering segment 3")).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "Render progress" })).toHaveAttribute("aria-valuenow", "40");
+  });
+
+  it("polls every 3 s while mounted and stops on unmount", async () => {
+    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    const { unmount } = render(<RenderProgress projectId={PROJECT_ID} />);
+    await settle();
+    expect(statusCalls).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS));
+    await settle();
+    expect(statusCalls).toBe(2);
+
+    unmount();
+    await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 4));
+    expect(statusCalls).toBe(2);
+  });
+
+  it("stops polling once the render completes", async () => {
+    server.use(
+      http.get(api("/projects/:id/status/"), () => {
+        statusCalls += 1;
+        return HttpResponse.json(
+          statusResponse({
+            status: "COMPLETED",
+            progress: { current_segment: 5, total_segments: 5, percentage: 100, current_phase: "Export complete" },
+            output_url: "/media/final.mp4",
+          }),
+        );
+      }),
+    );
+    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    const { container } = render(<RenderProgress projectId={PROJECT_ID} />);
+    await settle();
+    expect(useRenderStore.getState().renderStatus).toBe("completed");
+    expect(container).toBeEmptyDOMElement();
+    await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
+    expect(statusCalls).toBe(1);
+  });
+
+  it("renders nothing and does not poll when no render runs", async () => {
+    const { container } = render(<RenderProgress projectId={PROJECT_ID} />);
+    await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 2));
+    expect(container).toBeEmptyDOMElement();
+    expect(statusCalls).toBe(0);
+  });
+});
