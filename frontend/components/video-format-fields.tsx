@@ -1,6 +1,6 @@
 "use client";
 
-import { Label } from "@/components/ui/label";
+import { FormField } from "@/components/ui/form-field";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { FRAMERATES, RESOLUTION_PRESETS, resolutionKey, resolutionLabel } from "@/lib/video-formats";
 
@@ -29,8 +29,7 @@ export function VideoFormatFields({
 
   return (
     <div className="grid gap-4 sm:grid-cols-[1fr_8rem]">
-      <div className="grid gap-2">
-        <Label htmlFor={resolutionId}>Resolution</Label>
+      <FormField id={resolutionId} label="Resolution">
         <Select
           value={currentKey}
           disabled={disabled}
@@ -51,9 +50,8 @@ export function VideoFormatFields({
             ))}
           </SelectContent>
         </Select>
-      </div>
-      <div className="grid gap-2">
-        <Label htmlFor={fpsId}>Frame rate</Label>
+      </FormField>
+      <FormField id={fpsId} label="Frame rate">
         <Select
           value={String(value.framerate)}
           disabled={disabled}
@@ -73,7 +71,7 @@ export function VideoFormatFields({
             ))}
           </SelectContent>
         </Select>
-      </div>
+      </FormField>
     </div>
   );
 }

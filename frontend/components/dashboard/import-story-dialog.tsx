@@ -1,20 +1,12 @@
 "use client";
 
-import { BracesIcon, FileTextIcon, Loader2Icon, UploadIcon } from "lucide-react";
+import { BracesIcon, FileTextIcon, UploadIcon } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 
+import { FormDialog } from "@/components/form-dialog";
 import { Button } from "@/components/ui/button";
-import {
-  Dialog,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-  DialogTrigger,
-} from "@/components/ui/dialog";
-import { FieldError } from "@/components/ui/field-error";
+import { FormField, fieldErrorAria } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
@@ -50,7 +42,6 @@ interface StoryErrors {
 export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
   const router = useRouter();
   const importStory = useProjectListStore((s) => s.importStory);
-  const [open, setOpen] = useState(false);
   const [format, setFormat] = useState<ImportFormat>("text");
   const [title, setTitle] = useState("");
   const [drafts, setDrafts] = useState<Record<ImportFormat, string>>({ text: "", json: "" });
@@ -116,115 +107,94 @@ export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
   const storyInvalid = Boolean(errors.story);
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(next) => {
-        if (pending) return;
-        setOpen(next);
-        if (!next) reset();
-      }}
-    >
-      <DialogTrigger asChild>
-        {trigger ?? (
+    <FormDialog
+      trigger={
+        trigger ?? (
           <Button variant="outline">
             <UploadIcon aria-hidden="true" />
             Import story
           </Button>
-        )}
-      </DialogTrigger>
-      <DialogContent className="max-w-2xl">
-        <form onSubmit={submit} className="grid gap-5" noValidate>
-          <DialogHeader>
-            <DialogTitle>Import a story</DialogTitle>
-            <DialogDescription>
-              Paste the whole story; each block becomes a segment with its narration text and image prompt.
-            </DialogDescription>
-          </DialogHeader>
-          <div className="grid gap-2">
-            <Label htmlFor={titleId}>Title</Label>
-            <Input
-              id={titleId}
-              value={title}
-              onChange={(event) => setTitle(event.target.value)}
-              maxLength={200}
-              placeholder={format === "json" ? "Taken from the JSON if left empty" : "The Lighthouse Keeper"}
-              aria-invalid={errors.title ? true : undefined}
-              aria-describedby={errors.title ? `${titleId}-error` : undefined}
+        )
+      }
+      title="Import a story"
+      description="Paste the whole story; each block becomes a segment with its narration text and image prompt."
+      submitLabel="Import story"
+      pending={pending}
+      onSubmit={submit}
+      onDismiss={reset}
+      className="max-w-2xl"
+    >
+      <FormField id={titleId} label="Title" error={errors.title}>
+        <Input
+          id={titleId}
+          value={title}
+          onChange={(event) => setTitle(event.target.value)}
+          maxLength={200}
+          placeholder={format === "json" ? "Taken from the JSON if left empty" : "The Lighthouse Keeper"}
+          {...fieldErrorAria(titleId, errors.title)}
+        />
+      </FormField>
+      <Tabs
+        value={format}
+        onValueChange={(value) => {
+          setFormat(value === "json" ? "json" : "text");
+          setErrors({});
+        }}
+        className="grid gap-3"
+      >
+        <TabsList aria-label="Story format">
+          <TabsTrigger value="text">
+            <FileTextIcon aria-hidden="true" />
+            Text
+          </TabsTrigger>
+          <TabsTrigger value="json">
+            <BracesIcon aria-hidden="true" />
+            JSON
+          </TabsTrigger>
+        </TabsList>
+        {(["text", "json"] as const).map((tab) => (
+          <TabsContent key={tab} value={tab} className="grid gap-2">
+            <Label htmlFor={`${baseId}-${tab}`}>{tab === "text" ? "Story text" : "Story JSON"}</Label>
+            <Textarea
+              id={`${baseId}-${tab}`}
+              value={drafts[tab]}
+              onChange={(event) => setDrafts((current) => ({ ...current, [tab]: event.target.value }))}
+              placeholder={tab === "text" ? TEXT_PLACEHOLDER : JSON_PLACEHOLDER}
+              spellCheck={tab === "text"}
+              className="min-h-56 font-mono text-[13px]"
+              aria-invalid={storyInvalid ? true : undefined}
+              aria-describedby={storyInvalid ? `${storyErrorId} ${storyHelpId}` : storyHelpId}
             />
-            <FieldError id={`${titleId}-error`}>{errors.title}</FieldError>
-          </div>
-          <Tabs
-            value={format}
-            onValueChange={(value) => {
-              setFormat(value === "json" ? "json" : "text");
-              setErrors({});
-            }}
-            className="grid gap-3"
-          >
-            <TabsList aria-label="Story format">
-              <TabsTrigger value="text">
-                <FileTextIcon aria-hidden="true" />
-                Text
-              </TabsTrigger>
-              <TabsTrigger value="json">
-                <BracesIcon aria-hidden="true" />
-                JSON
-              </TabsTrigger>
-            </TabsList>
-            {(["text", "json"] as const).map((tab) => (
-              <TabsContent key={tab} value={tab} className="grid gap-2">
-                <Label htmlFor={`${baseId}-${tab}`}>{tab === "text" ? "Story text" : "Story JSON"}</Label>
-                <Textarea
-                  id={`${baseId}-${tab}`}
-                  value={drafts[tab]}
-                  onChange={(event) => setDrafts((current) => ({ ...current, [tab]: event.target.value }))}
-                  placeholder={tab === "text" ? TEXT_PLACEHOLDER : JSON_PLACEHOLDER}
-                  spellCheck={tab === "text"}
-                  className="min-h-56 font-mono text-[13px]"
-                  aria-invalid={storyInvalid ? true : undefined}
-                  aria-describedby={storyInvalid ? `${storyErrorId} ${storyHelpId}` : storyHelpId}
-                />
-                <p id={storyHelpId} className="text-xs text-muted-foreground">
-                  {tab === "text" ? (
-                    <>
-                      Separate segments with a line containing only <code className="font-mono">---</code>. Label lines
-                      with <code className="font-mono">Text:</code> and <code className="font-mono">Prompt:</code>, or
-                      paste plain paragraphs.
-                    </>
-                  ) : (
-                    <>
-                      An object with <code className="font-mono">title</code> and{" "}
-                      <code className="font-mono">segments</code>, each with <code className="font-mono">text_content</code>{" "}
-                      and an optional <code className="font-mono">image_prompt</code>.
-                    </>
-                  )}
-                </p>
-              </TabsContent>
-            ))}
-          </Tabs>
-          {errors.story && (
-            <div id={storyErrorId} role="alert" className="grid gap-1 rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive">
-              <p className="font-medium">{errors.story}</p>
-              {errors.storyDetails && errors.storyDetails.length > 0 && (
-                <ul className="list-disc pl-5">
-                  {errors.storyDetails.map((detail) => (
-                    <li key={detail}>{detail}</li>
-                  ))}
-                </ul>
+            <p id={storyHelpId} className="text-xs text-muted-foreground">
+              {tab === "text" ? (
+                <>
+                  Separate segments with a line containing only <code className="font-mono">---</code>. Label lines
+                  with <code className="font-mono">Text:</code> and <code className="font-mono">Prompt:</code>, or
+                  paste plain paragraphs.
+                </>
+              ) : (
+                <>
+                  An object with <code className="font-mono">title</code> and{" "}
+                  <code className="font-mono">segments</code>, each with <code className="font-mono">text_content</code>{" "}
+                  and an optional <code className="font-mono">image_prompt</code>.
+                </>
               )}
-            </div>
+            </p>
+          </TabsContent>
+        ))}
+      </Tabs>
+      {errors.story && (
+        <div id={storyErrorId} role="alert" className="grid gap-1 rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive">
+          <p className="font-medium">{errors.story}</p>
+          {errors.storyDetails && errors.storyDetails.length > 0 && (
+            <ul className="list-disc pl-5">
+              {errors.storyDetails.map((detail) => (
+                <li key={detail}>{detail}</li>
+              ))}
+            </ul>
           )}
-          <DialogFooter>
-            <Button type="button" variant="outline" onClick={() => setOpen(false)} disabled={pending}>
-              Cancel
-            </Button>
-            <Button type="submit" disabled={pending}>
-              {pending && <Loader2Icon className="animate-spin" aria-hidden="true" />}
-              Import story
-            </Button>
-          </DialogFooter>
-        </form>
-      </DialogContent>
-    </Dialog>
+        </div>
+      )}
+    </FormDialog>
   );
 }

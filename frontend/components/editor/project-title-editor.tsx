@@ -3,6 +3,7 @@
 import { useState } from "react";
 
 import { FieldError } from "@/components/ui/field-error";
+import { fieldErrorAria, fieldErrorId } from "@/components/ui/form-field";
 import { toApiError } from "@/lib/api";
 import { cn } from "@/lib/utils";
 
@@ -69,14 +70,13 @@ export function ProjectTitleEditor({
             event.currentTarget.blur();
           }
         }}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? "project-title-error" : undefined}
+        {...fieldErrorAria("project-title", error)}
         className={cn(
           "-mx-2 w-full min-w-0 truncate rounded-md border border-transparent bg-transparent px-2 py-1 text-2xl font-semibold tracking-tight outline-none hover:border-input focus-visible:border-ring focus-visible:ring-2 focus-visible:ring-ring/40 disabled:opacity-70",
           error && "border-destructive",
         )}
       />
-      <FieldError id="project-title-error">{error}</FieldError>
+      <FieldError id={fieldErrorId("project-title")}>{error}</FieldError>
     </div>
   );
 }

@@ -17,6 +17,32 @@ import { useProjectStore } from "@/lib/stores";
 import type { Segment } from "@/lib/types";
 import { cn } from "@/lib/utils";
 
+/** The up/down buttons. */
+const MOVES = [
+  { offset: -1, direction: "up", Icon: ArrowUpIcon },
+  { offset: 1, direction: "down", Icon: ArrowDownIcon },
+] as const;
+
+/** The segment's two autosaved texts. */
+const TEXT_FIELDS = [
+  {
+    field: "text_content",
+    idSuffix: "text",
+    label: "Narration text",
+    placeholder: "What the narrator says while this image is on screen.",
+    textareaClassName: "min-h-24",
+    copyable: false,
+  },
+  {
+    field: "image_prompt",
+    idSuffix: "prompt",
+    label: "Image prompt",
+    placeholder: "A description of the picture, for your image generator.",
+    textareaClassName: "min-h-16 text-muted-foreground",
+    copyable: true,
+  },
+] as const;
+
 export interface SegmentCardProps {
   segment: Segment;
   /** 1-based position. */
@@ -96,24 +122,18 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
               Lock
             </Label>
           </div>
-          <Button
-            variant="ghost"
-            size="icon-sm"
-            aria-label={`Move segment ${number} up`}
-            disabled={isFirst || rendering}
-            onClick={() => void run(() => moveSegment(segment.id, -1))}
-          >
-            <ArrowUpIcon aria-hidden="true" />
-          </Button>
-          <Button
-            variant="ghost"
-            size="icon-sm"
-            aria-label={`Move segment ${number} down`}
-            disabled={isLast || rendering}
-            onClick={() => void run(() => moveSegment(segment.id, 1))}
-          >
-            <ArrowDownIcon aria-hidden="true" />
-          </Button>
+          {MOVES.map(({ offset, direction, Icon }) => (
+            <Button
+              key={direction}
+              variant="ghost"
+              size="icon-sm"
+              aria-label={`Move segment ${number} ${direction}`}
+              disabled={(offset < 0 ? isFirst : isLast) || rendering}
+              onClick={() => void run(() => moveSegment(segment.id, offset))}
+            >
+              <Icon aria-hidden="true" />
+            </Button>
+          ))}
           <DeleteSegmentButton
             segmentNumber={number}
             disabled={!editable}
@@ -135,25 +155,23 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
           onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
         />
         <div className="grid content-start gap-4">
-          <AutosaveTextarea
-            id={`segment-${segment.id}-text`}
-            label="Narration text"
-            value={segment.text_content}
-            disabled={!editable}
-            placeholder="What the narrator says while this image is on screen."
-            textareaClassName="min-h-24"
-            onSave={(text) => saveSegment(segment.id, { text_content: text })}
-          />
-          <AutosaveTextarea
-            id={`segment-${segment.id}-prompt`}
-            label="Image prompt"
-            value={segment.image_prompt}
-            disabled={!editable}
-            placeholder="A description of the picture, for your image generator."
-            textareaClassName="min-h-16 text-muted-foreground"
-            onSave={(prompt) => saveSegment(segment.id, { image_prompt: prompt })}
-            actions={<CopyButton text={segment.image_prompt} label={`Copy image prompt of segment ${number}`} />}
-          />
+          {TEXT_FIELDS.map(({ field, idSuffix, label, placeholder, textareaClassName, copyable }) => (
+            <AutosaveTextarea
+              key={field}
+              id={`segment-${segment.id}-${idSuffix}`}
+              label={label}
+              value={segment[field]}
+              disabled={!editable}
+              placeholder={placeholder}
+              textareaClassName={textareaClassName}
+              onSave={(value) => saveSegment(segment.id, { [field]: value })}
+              actions={
+                copyable ? (
+                  <CopyButton text={segment[field]} label={`Copy ${label.toLowerCase()} of segment ${number}`} />
+                ) : undefined
+              }
+            />
+          ))}
           <SegmentNarration
             segment={segment}
             segmentNumber={number}

@@ -2,12 +2,12 @@
 
 import { ImagePlusIcon, Loader2Icon, RefreshCwIcon } from "lucide-react";
 import Image from "next/image";
-import { useId, useRef, useState, type DragEvent } from "react";
+import { useId, useState, type DragEvent } from "react";
 
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
-import { toApiError } from "@/lib/api";
 import { ACCEPTED_IMAGE_TYPES, checkImageFile } from "@/lib/file-checks";
+import { useFileUpload } from "@/lib/hooks/use-file-upload";
 import { cn } from "@/lib/utils";
 
 export interface SegmentImageDropZoneProps {
@@ -27,32 +27,19 @@ export function SegmentImageDropZone({
   disabledReason,
   onUpload,
 }: SegmentImageDropZoneProps) {
-  const inputRef = useRef<HTMLInputElement>(null);
+  const { inputRef, progress, error, upload } = useFileUpload({
+    check: checkImageFile,
+    errorField: "image_file",
+    onUpload,
+  });
   const [dragging, setDragging] = useState(false);
-  const [progress, setProgress] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const errorId = useId();
   const uploading = progress !== null;
   const inactive = disabled || uploading;
 
   const accept = async (file: File | undefined) => {
-    if (!file || inactive) return;
-    const problem = checkImageFile(file);
-    if (problem) {
-      setError(problem);
-      return;
-    }
-    setError(null);
-    setProgress(0);
-    try {
-      await onUpload(file, setProgress);
-    } catch (caught) {
-      const apiError = toApiError(caught);
-      setError(apiError.fieldMessage("image_file") ?? apiError.message);
-    } finally {
-      setProgress(null);
-      if (inputRef.current) inputRef.current.value = "";
-    }
+    if (inactive) return;
+    await upload(file);
   };
 
   const onDrop = (event: DragEvent<HTMLDivElement>) => {

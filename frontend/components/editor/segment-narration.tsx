@@ -1,13 +1,13 @@
 "use client";
 
 import { AudioLinesIcon, Loader2Icon, MicIcon, TriangleAlertIcon, UploadIcon } from "lucide-react";
-import { useId, useRef, useState } from "react";
+import { useId } from "react";
 
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import { toApiError } from "@/lib/api";
 import { checkAudioFile } from "@/lib/file-checks";
+import { useFileUpload } from "@/lib/hooks/use-file-upload";
 import type { Segment } from "@/lib/types";
 import { formatDuration } from "@/lib/utils";
 
@@ -33,9 +33,12 @@ export function SegmentNarration({
   onGenerate,
   onUpload,
 }: SegmentNarrationProps) {
-  const inputRef = useRef<HTMLInputElement>(null);
-  const [uploadProgress, setUploadProgress] = useState<number | null>(null);
-  const [uploadError, setUploadError] = useState<string | null>(null);
+  const {
+    inputRef,
+    progress: uploadProgress,
+    error: uploadError,
+    upload,
+  } = useFileUpload({ check: checkAudioFile, errorField: "audio_file", onUpload });
   const errorId = useId();
   const uploading = uploadProgress !== null;
   const busy = generating || uploading;
@@ -43,26 +46,6 @@ export function SegmentNarration({
   const hasAudio = Boolean(segment.audio_file);
   const stale = hasAudio && segment.audio_matches_text === false;
   const error = uploadError ?? generationError ?? null;
-
-  const upload = async (file: File | undefined) => {
-    if (!file) return;
-    const problem = checkAudioFile(file);
-    if (problem) {
-      setUploadError(problem);
-      return;
-    }
-    setUploadError(null);
-    setUploadProgress(0);
-    try {
-      await onUpload(file, setUploadProgress);
-    } catch (caught) {
-      const apiError = toApiError(caught);
-      setUploadError(apiError.fieldMessage("audio_file") ?? apiError.message);
-    } finally {
-      setUploadProgress(null);
-      if (inputRef.current) inputRef.current.value = "";
-    }
-  };
 
   const generateLabel = hasAudio && segment.audio_matches_text !== null ? "Regenerate narration" : "Generate narration";
 

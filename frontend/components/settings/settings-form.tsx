@@ -6,9 +6,8 @@ import { useEffect, useState, type FormEvent } from "react";
 import { LoadErrorAlert } from "@/components/load-error-alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardFooter, CardHeader, CardTitle } from "@/components/ui/card";
-import { FieldError } from "@/components/ui/field-error";
+import { FormField, fieldErrorAria, fieldErrorId } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
-import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import * as api from "@/lib/api";
@@ -121,6 +120,12 @@ export function SettingsForm() {
 
   const knownVoice = voices.voices.some((v) => v.id === voiceId);
 
+  /** Wraps a field's setter: an edit also clears the "Settings saved" note. */
+  const edited = (set: (value: string) => void) => (value: string) => {
+    set(value);
+    setSaved(false);
+  };
+
   return (
     <form onSubmit={submit} noValidate>
       <Card>
@@ -133,21 +138,13 @@ export function SettingsForm() {
           </CardDescription>
         </CardHeader>
         <CardContent className="grid gap-6">
-          <div className="grid gap-2">
-            <Label htmlFor="voice">Voice</Label>
+          <FormField id="voice" label="Voice" error={errors.default_voice_id}>
             <Select
               value={voiceId || undefined}
-              onValueChange={(next) => {
-                setVoiceId(next);
-                setSaved(false);
-              }}
+              onValueChange={edited(setVoiceId)}
               disabled={voices.voices.length === 0}
             >
-              <SelectTrigger
-                id="voice"
-                aria-invalid={errors.default_voice_id ? true : undefined}
-                aria-describedby={errors.default_voice_id ? "voice-error" : undefined}
-              >
+              <SelectTrigger id="voice" {...fieldErrorAria("voice", errors.default_voice_id)}>
                 <SelectValue placeholder={voices.voices.length ? "Engine default" : "No voices available"} />
               </SelectTrigger>
               <SelectContent>
@@ -164,8 +161,7 @@ export function SettingsForm() {
                 ))}
               </SelectContent>
             </Select>
-            <FieldError id="voice-error">{errors.default_voice_id}</FieldError>
-          </div>
+          </FormField>
           <RangeField
             id="tts-speed"
             label="Narration speed"
@@ -174,10 +170,7 @@ export function SettingsForm() {
             value={speed}
             rule={TTS_SPEED}
             error={errors.tts_speed}
-            onChange={(next) => {
-              setSpeed(next);
-              setSaved(false);
-            }}
+            onChange={edited(setSpeed)}
           />
         </CardContent>
         <CardHeader className="border-t">
@@ -193,10 +186,7 @@ export function SettingsForm() {
             value={zoom}
             rule={ZOOM_INTENSITY}
             error={errors.zoom_intensity}
-            onChange={(next) => {
-              setZoom(next);
-              setSaved(false);
-            }}
+            onChange={edited(setZoom)}
           />
         </CardContent>
         <CardFooter className="flex-wrap justify-end gap-3 border-t pt-5">
@@ -242,10 +232,9 @@ function RangeField({
 }) {
   const numeric = Number(value);
   const sliderValue = Number.isFinite(numeric) ? Math.min(rule.max, Math.max(rule.min, numeric)) : rule.min;
-  const describedBy = [`${id}-help`, error ? `${id}-error` : null].filter(Boolean).join(" ");
+  const describedBy = [`${id}-help`, error ? fieldErrorId(id) : null].filter(Boolean).join(" ");
   return (
-    <div className="grid gap-2">
-      <Label htmlFor={id}>{label}</Label>
+    <FormField id={id} label={label} error={error}>
       <div className="flex items-center gap-4">
         <input
           type="range"
@@ -279,8 +268,7 @@ function RangeField({
       <p id={`${id}-help`} className="text-xs text-muted-foreground">
         {help} Between {rule.min.toFixed(1)} and {rule.max.toFixed(1)}.
       </p>
-      <FieldError id={`${id}-error`}>{error}</FieldError>
-    </div>
+    </FormField>
   );
 }
 
