@@ -33,8 +33,9 @@ if [ -f frontend/package.json ]; then
     echo "$lock_hash" > "$lock_stamp"
   fi
   if [ "${1:-}" = "--build" ]; then
-    src_hash=$( (cd frontend && find app components lib public next.config.* package-lock.json tailwind.config.* \
-      postcss.config.* tsconfig.json -type f 2>/dev/null | sort | xargs cat 2>/dev/null) | sha256sum | cut -d' ' -f1)
+    # Rebuild only when the app's sources changed since the last build.
+    src_hash=$(cd frontend && find app components lib public next.config.ts postcss.config.mjs tsconfig.json \
+      package-lock.json -type f 2>/dev/null | sort | xargs cat | sha256sum | cut -d' ' -f1 || true)
     if [ ! -f frontend/.next/BUILD_ID ] || [ "$(cat frontend/.next/.src.sha 2>/dev/null)" != "$src_hash" ]; then
       echo "==> Building the web app"
       (cd frontend && npm run build --silent)
