@@ -27,6 +27,14 @@ Both are eased with *smoothstep* ``s(p) = 3p² − 2p³`` (the cubic Hermite eas
 
 The motion of a segment is derived only from a SHA-256 of its id (:func:`motion_for`), so a re-render reproduces
 exactly the same frames.
+
+Frames. The source is pre-scaled once per segment (Lanczos, in bands to bound memory) to a *working* size just big
+enough for the tightest window (about output × zoom × 1.02), then every frame is one bilinear
+``resize(box=<float window>)`` of it — never rounded to whole pixels. Two outputs: RGB ``PIL.Image`` frames
+(:func:`prepare_working_image`, :func:`render_frame`, :func:`iter_frames`) and, for the encoder, yuv420p planes in
+BT.709 limited range (:func:`prepare_yuv_planes`, :func:`render_yuv_frame`, :func:`iter_yuv_frames`): the colour
+conversion is done once per segment on the working image and each frame resamples a luma and two quarter-size
+chroma planes, half the work of an RGB frame, with nothing left for ffmpeg to convert.
 """
 from __future__ import annotations
 
@@ -151,7 +159,8 @@ class CameraPath:
         return (x0, y0, x0 + w, y0 + h)
 
     def frame_progress(self, index: int, n_frames: int) -> float:
-        """Eased progress of frame ``index`` of ``n_frames``: ``s(index / (n_frames − 1))``; a lone frame sits at 0.5."""
+        """Eased progress of frame ``index`` of ``n_frames``: ``s(index / (n_frames − 1))``; a lone frame sits at
+        0.5."""
         if n_frames <= 1:
             return 0.5
         return ease_in_out(index / (n_frames - 1))
@@ -229,7 +238,7 @@ def prepare_working_image(image: Image.Image, path: CameraPath) -> WorkingImage:
 
 
 #: Rows of the working image made per step by :func:`_resize_in_bands`.
-PRESCALE_BAND_ROWS = 256
+PRESCALE_BAND_ROWS = 64
 
 
 def _resize_in_bands(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -282,7 +291,8 @@ def iter_frames(working: WorkingImage, path: CameraPath, n_frames: int) -> Itera
 
 # ------------------------------------------------------------------------------------------------- Y'CbCr frames
 #: RGB → Y'CbCr, ITU-R BT.709 matrix (Kr = 0.2126, Kb = 0.0722), limited ("tv") range: Y' = 16 + 219·E'y,
-#: Cb = 128 + 224·(B' − E'y)/1.8556, Cr = 128 + 224·(R' − E'y)/1.5748, with R', G', B' in [0, 1] (BT.709 §3.2-3.5).
+#: Cb = 128 + 224·(B' − E'y)/1.8556, Cr = 128 + 224·(R' − E'y)/1.5748, with R', G', B' in [0, 1]
+#: (ITU-R BT.709-6 items 3.2–3.5 for E'y and the colour differences, BT.601/709 quantisation for the ranges).
 #: As a Pillow ``convert(matrix=...)`` 12-tuple: one row (r, g, b, offset) per output channel, on 0–255 values.
 _KR, _KB = 0.2126, 0.0722
 _KG = 1.0 - _KR - _KB

@@ -199,3 +199,18 @@ def test_invalid_arguments_are_rejected() -> None:
         kb.plan_camera((0, 10), OUT, 1.3, kb.motion_for("a"))
     with pytest.raises(ValueError):
         kb.plan_camera((10, 10), OUT, 0.9, kb.motion_for("a"))
+
+
+def test_banded_preparation_matches_the_whole_image_path() -> None:
+    rng = np.random.default_rng(5)
+    img = Image.fromarray(rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)).resize((1600, 1200))
+    path = kb.plan_camera(img.size, (640, 360), 1.3, kb.motion_for("bands"))
+    direct = kb.prepare_yuv_planes(img, path)
+    two_step = kb.to_yuv_planes(kb.prepare_working_image(img, path))
+    assert (direct.sx, direct.sy) == (two_step.sx, two_step.sy) and direct.sx < 1.0
+    for a, b in zip((direct.y, direct.cb, direct.cr), (two_step.y, two_step.cb, two_step.cr)):
+        assert a.size == b.size
+        assert np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int)).max() <= 1
+    whole = np.asarray(img.resize(direct.y.size, Image.Resampling.LANCZOS), dtype=int)
+    banded = np.asarray(kb.prepare_working_image(img, path).image, dtype=int)
+    assert np.abs(whole - banded).max() <= 1  # bands put every filter centre where one whole resize does

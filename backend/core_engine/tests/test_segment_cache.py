@@ -78,11 +78,13 @@ def test_segment_key_ignores_what_does_not_change_pixels(tmp_path: Path, segment
     key = segment_cache_key(segment, 12, BASE)
     # Different narration (content and length) with the same frame count.
     make_tone(tmp_path / "other.wav", 1.02, freq=900)
-    assert segment_cache_key(dataclasses.replace(segment, audio_path=tmp_path / "other.wav", duration=1.02), 12, BASE) == key
+    other_audio = dataclasses.replace(segment, audio_path=tmp_path / "other.wav", duration=1.02)
+    assert segment_cache_key(other_audio, 12, BASE) == key
     # The same picture bytes under another name and folder.
     (tmp_path / "copy").mkdir()
     shutil.copy(segment.image_path, tmp_path / "copy" / "renamed.png")
-    assert segment_cache_key(dataclasses.replace(segment, image_path=tmp_path / "copy" / "renamed.png"), 12, BASE) == key
+    renamed = dataclasses.replace(segment, image_path=tmp_path / "copy" / "renamed.png")
+    assert segment_cache_key(renamed, 12, BASE) == key
     # Audio encoder settings do not touch the video.
     audio_changed = dataclasses.replace(BASE, encoder=EncoderSettings(audio_bitrate="128k", audio_codec="libopus"))
     assert segment_cache_key(segment, 12, audio_changed) == key

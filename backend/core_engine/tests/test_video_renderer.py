@@ -309,6 +309,7 @@ def test_unreadable_image_fails_naming_the_segment_and_keeps_the_previous_video(
         render_plan(broken, out, cache_dir=cache)
     message = str(err.value)
     assert message.startswith("Segment 2:") and "photo.jpg" in message and "could not be read" in message
+    assert str(tmp_path) not in message  # names the file, not the server's folders
 
     assert out.read_bytes() == before
     assert sorted(p.name for p in out_dir.iterdir()) == ["final.mp4"]
@@ -446,3 +447,23 @@ def test_render_project_builds_the_plan_from_the_database(media_root: Path) -> N
         render_project(str(project.id))
     with pytest.raises(RenderError, match="does not exist"):
         render_project("00000000-0000-0000-0000-000000000000")
+
+
+def test_a_segment_shorter_than_half_a_frame_and_a_repeated_segment(tmp_path: Path) -> None:
+    plan = solid_plan(tmp_path, [0.5, 0.04, 0.5])
+    spans = plan_timeline(plan)
+    assert [s.frame_count for s in spans] == [6, 0, 6]  # the blink gets no frame; its narration still plays
+    out = tmp_path / "blink.mp4"
+    result = render_plan(plan, out)
+    assert (result.rendered_segments, result.reused_segments) == (2, 0)
+    frames = decode_frames(out)
+    assert frames.shape[0] == 12 and change_frames(frames) == [6]
+    assert abs(decode_audio(out, 48000, 1).shape[0] / 48000 - 1.04) < 0.005
+
+    # The very same segment twice (same id, same picture): encoded once, used twice.
+    twice = RenderPlan((plan.segments[0], plan.segments[2], plan.segments[0]), plan.settings)
+    result = render_plan(twice, tmp_path / "twice.mp4")
+    assert (result.rendered_segments, result.reused_segments) == (2, 1)
+    frames = decode_frames(tmp_path / "twice.mp4")
+    assert frames.shape[0] == 18 and change_frames(frames) == [6, 12]
+    assert np.abs(frames[2].astype(int) - frames[14].astype(int)).max() <= 2
