@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from rest_framework.exceptions import ValidationError
 
-from api.models import Project, Segment
+from api.models import Project
 from core_engine.audio_utils import AudioError, probe_audio
 from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
 
@@ -146,8 +146,3 @@ def _sentence(reason: str) -> str:
     reason = reason.strip()
     return (reason[:1].upper() + reason[1:]).rstrip(".") + "."
 
-
-def segment_numbers(segment_ids: list[str], segments: list[Segment]) -> list[int]:
-    """1-based positions of ``segment_ids`` among ``segments`` (for messages)."""
-    index = {str(s.id): s.sequence_index + 1 for s in segments}
-    return [index[i] for i in segment_ids if i in index]

@@ -14,11 +14,6 @@ from api.tests.helpers import IMPORT_URL, assert_error, project_url
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
 def post_import(client: APIClient, body: dict):  # noqa: ANN201
     return client.post(IMPORT_URL, body, format="json")
 

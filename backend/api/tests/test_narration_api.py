@@ -15,11 +15,6 @@ from api.task_manager import TaskManager
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
 def import_story(client: APIClient, texts: list[str]) -> dict:
     resp = client.post(
         "/api/projects/import/",

@@ -26,11 +26,6 @@ from api.tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
 def set_processing(project_id: str) -> None:
     assert Project.objects.filter(pk=project_id).update(status=ProjectStatus.PROCESSING) == 1
 

@@ -26,11 +26,6 @@ RENDER_TIMEOUT = 120  # seconds; a small render takes a few
 
 
 @pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
 def hold_worker():
     """Occupy the single worker so that a render submitted now stays queued (PROCESSING) until released."""
     manager = TaskManager.get_instance()

@@ -27,11 +27,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
 def story(client: APIClient) -> dict:
     """A project with four segments "A".."D"."""
     return import_story(client, ["A", "B", "C", "D"])

@@ -35,11 +35,6 @@ RATE = 44100
 
 
 @pytest.fixture
-def client() -> APIClient:
-    return APIClient()
-
-
-@pytest.fixture
 def story(client: APIClient) -> dict:
     return import_story(client, ["The lake was still.", "The city woke up."])
 
