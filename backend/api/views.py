@@ -35,6 +35,7 @@ from api.tasks import RenderNotStarted, narration_task_function, render_task_id,
 from api.segment_files import store_audio, store_image
 from api.validators import validate_audio_upload, validate_image_upload
 from core_engine.render_utils import ffmpeg_version
+from core_engine.tts.base import SpeechError, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +316,10 @@ class SegmentViewSet(
         segment = self.get_object()
         if not segment.text_content.strip():
             raise ValidationError({"text_content": ["The segment has no narration text to speak."]})
+        try:
+            clean_text(segment.text_content)
+        except SpeechError as exc:
+            raise ValidationError({"text_content": [str(exc)]}) from None
         if segment.is_locked:
             raise Conflict("This segment is locked; unlock it to generate new narration.")
         _refuse_while_processing(segment.project, "changing narration")

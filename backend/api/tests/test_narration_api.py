@@ -67,6 +67,9 @@ def test_generate_audio_errors(client):
     Segment.objects.filter(pk=first).update(text_content="   ")
     resp = client.post(f"/api/segments/{first}/generate-audio/")
     assert resp.status_code == 400 and "text" in resp.data["error"]
+    Segment.objects.filter(pk=first).update(text_content="?!... 😀")
+    resp = client.post(f"/api/segments/{first}/generate-audio/")
+    assert resp.status_code == 400 and "nothing to speak" in resp.data["text_content"][0]
 
     client.patch(f"/api/segments/{second}/", {"is_locked": True}, format="json")
     resp = client.post(f"/api/segments/{second}/generate-audio/")
