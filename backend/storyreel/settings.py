@@ -12,6 +12,7 @@ defaults:
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,12 @@ DATABASES = {
         "NAME": os.environ.get("STORYREEL_DB_PATH", str(BASE_DIR / "db.sqlite3")),
         # The render worker thread and request threads write concurrently: wait for the lock instead of failing.
         "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        # Tests use a database file (not SQLite's shared-cache memory database, whose table locks ignore the busy
+        # timeout), so the render worker and concurrent requests lock and wait exactly as in production.
+        "TEST": {
+            "NAME": os.environ.get("STORYREEL_TEST_DB_PATH")
+            or os.path.join(tempfile.gettempdir(), f"storyreel-test-{os.getpid()}.sqlite3")
+        },
     }
 }
 
