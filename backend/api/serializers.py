@@ -98,16 +98,17 @@ class ProjectSerializer(serializers.ModelSerializer):
         return attrs
 
     def get_segment_count(self, obj: Project) -> int:
-        return len(obj.segments.all())  # served from the view's prefetch
+        # annotated by ProjectViewSet.get_queryset; a project just created has none
+        return getattr(obj, "num_segments", 0)
 
     def get_output_url(self, obj: Project) -> str | None:
         return obj.output_path if obj.status == ProjectStatus.COMPLETED else None
 
     def get_thumbnail_url(self, obj: Project) -> str | None:
-        first = next(iter(obj.segments.all()), None)  # Segment.Meta.ordering is sequence_index
-        if first is None or not first.image_file:
+        name = getattr(obj, "first_image", None)  # annotated by ProjectViewSet.get_queryset
+        if not name:
             return None
-        return _absolute(self.context.get("request"), first.image_file.url)
+        return _absolute(self.context.get("request"), Segment.image_file.field.storage.url(name))
 
 
 class ProjectDetailSerializer(ProjectSerializer):

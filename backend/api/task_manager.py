@@ -63,7 +63,7 @@ class TaskManager:
         """
         task_id = task_id or uuid.uuid4().hex
         with self._lock:
-            if self.is_active(task_id, _locked=True):
+            if self._is_active(task_id):
                 raise RuntimeError(f"task {task_id} is already running")
             self._tasks[task_id] = {
                 "task_id": task_id,
@@ -155,11 +155,12 @@ class TaskManager:
             rec = self._tasks.get(task_id)
             return copy.deepcopy(rec) if rec is not None else None
 
-    def is_active(self, task_id: str, _locked: bool = False) -> bool:
+    def is_active(self, task_id: str) -> bool:
         """True while the task is queued or running."""
-        if not _locked:
-            with self._lock:
-                return self.is_active(task_id, _locked=True)
+        with self._lock:
+            return self._is_active(task_id)
+
+    def _is_active(self, task_id: str) -> bool:  # caller holds self._lock
         rec = self._tasks.get(task_id)
         return rec is not None and rec["status"] in (TaskStatus.PENDING, TaskStatus.RUNNING)
 
@@ -168,9 +169,4 @@ class TaskManager:
         with self._lock:
             fut = self._futures.get(task_id)
         if fut is not None:
-            try:
-                fut.result(timeout=timeout)
-            except TimeoutError:
-                raise
-            except Exception:  # errors are recorded in the registry
-                pass
+            fut.result(timeout=timeout)  # _run records a task's own errors, so only the timeout propagates

@@ -55,7 +55,7 @@ def validate_project_for_render(project: Project) -> RenderReadiness:
     says "no segments".
     """
     result = RenderReadiness()
-    segments = list(project.segments.order_by("sequence_index"))
+    segments = list(project.segments.all())  # Segment.Meta.ordering is sequence_index; uses a prefetch if present
     if not segments:
         result.problems.append("The project has no segments; add at least one segment before rendering.")
         return result

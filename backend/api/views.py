@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -40,6 +40,8 @@ from core_engine.tts.base import SpeechError, clean_text
 logger = logging.getLogger(__name__)
 
 _ORDERED_SEGMENTS = Prefetch("segments", queryset=Segment.objects.order_by("sequence_index"))
+# What the dashboard list needs of a project's segments, computed by the database instead of loading every segment.
+_FIRST_IMAGE = Segment.objects.filter(project=OuterRef("pk")).order_by("sequence_index").values("image_file")[:1]
 
 
 def _refuse_while_processing(project: Project, what: str) -> None:
@@ -50,9 +52,14 @@ def _refuse_while_processing(project: Project, what: str) -> None:
 class ProjectViewSet(viewsets.ModelViewSet):
     """Projects: CRUD, story import, render trigger and render status, segment reorder, bulk narration, download."""
 
-    queryset = Project.objects.prefetch_related(_ORDERED_SEGMENTS)
     serializer_class = ProjectSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):  # noqa: ANN201
+        projects = Project.objects.annotate(
+            num_segments=Count("segments"), first_image=Subquery(_FIRST_IMAGE)
+        ).order_by("-updated_at")  # Meta.ordering does not apply to aggregated querysets
+        return projects if self.action == "list" else projects.prefetch_related(_ORDERED_SEGMENTS)
 
     def get_serializer_class(self):  # noqa: ANN201
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
