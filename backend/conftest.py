@@ -1,4 +1,5 @@
 """Shared pytest fixtures: every test gets its own media folder; the corpus is found or the test is skipped."""
+
 from __future__ import annotations
 
 import os

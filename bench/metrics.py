@@ -1,4 +1,5 @@
 """Measurement helpers: peak memory of a process tree, wall-clock timing, machine description."""
+
 from __future__ import annotations
 
 import os
@@ -7,7 +8,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
@@ -75,7 +76,7 @@ class TreeMemorySampler:
             self.peak_bytes = rss
             self.peak_parts = [(name, r) for _, name, r in parts]
 
-    def __enter__(self) -> "TreeMemorySampler":
+    def __enter__(self) -> TreeMemorySampler:
         self.base_bytes = tree_rss(self.proc)
         self.peak_bytes = 0
         self._sample()
@@ -126,7 +127,7 @@ class CpuAccount:
         self.other_seconds = 0.0
         self.wall = 0.0
 
-    def __enter__(self) -> "CpuAccount":
+    def __enter__(self) -> CpuAccount:
         self._sys0, self._tree0, self._t0 = system_busy_seconds(), tree_cpu_seconds(self.proc), time.perf_counter()
         return self
 
@@ -155,7 +156,7 @@ class Stopwatch:
     started: float = 0.0
     seconds: float = 0.0
 
-    def __enter__(self) -> "Stopwatch":
+    def __enter__(self) -> Stopwatch:
         self.started = time.perf_counter()
         return self
 
@@ -177,10 +178,16 @@ def cpu_model() -> str:
 def git_revision(repo: Path) -> str:
     """Short commit of the working tree (``+dirty`` when it has changes), or ``unknown``."""
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -197,7 +204,7 @@ def machine_info(ffmpeg_version: str | None, repo: Path) -> dict[str, str]:
             return "missing"
 
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": cpu_model(),
         "cores": f"{psutil.cpu_count(logical=True)} logical / {psutil.cpu_count(logical=False)} physical",
         "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",

@@ -19,6 +19,7 @@ Both references draw the same camera move: zoom from 1 to ``zoom_intensity`` whi
 the right edge of the zoomed window, linear in time (:func:`kenburns_box`). For the smoothness test, each also
 draws an explicit :class:`smoothness.LinearPan` (:func:`moviepy_pan_frames`, :func:`zoompan_pan_frames`).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -26,12 +27,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from core_engine.render_utils import load_image_rgb, require_ffmpeg
 from PIL import Image
-
 from smoothness import Box, LinearPan
 from story import REPO  # noqa: F401  (puts backend/ on sys.path)
-
-from core_engine.render_utils import load_image_rgb, require_ffmpeg  # noqa: E402
 
 #: Production encoder settings (DESIGN: libx264 8000k medium, yuv420p, BT.709, AAC 192k 48 kHz).
 VIDEO_CODEC = "libx264"
@@ -58,11 +57,29 @@ def production_video_args(input_pix_fmt: str | None = "rgb24") -> list[str]:
     segment encoder); ``None`` — no ``-vf`` (the stream goes through a ``-filter_complex``). The stream is tagged
     BT.709 either way.
     """
-    vf = {"rgb24": ["-vf", f"scale=out_color_matrix=bt709:out_range=tv,format={PIXEL_FORMAT},{_TAG_BT709}"],
-          "yuv420p": ["-vf", _TAG_BT709], None: []}[input_pix_fmt]
+    vf = {
+        "rgb24": ["-vf", f"scale=out_color_matrix=bt709:out_range=tv,format={PIXEL_FORMAT},{_TAG_BT709}"],
+        "yuv420p": ["-vf", _TAG_BT709],
+        None: [],
+    }[input_pix_fmt]
     return [
-        "-c:v", VIDEO_CODEC, "-preset", VIDEO_PRESET, "-b:v", VIDEO_BITRATE, "-pix_fmt", PIXEL_FORMAT, *vf,
-        "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
+        "-c:v",
+        VIDEO_CODEC,
+        "-preset",
+        VIDEO_PRESET,
+        "-b:v",
+        VIDEO_BITRATE,
+        "-pix_fmt",
+        PIXEL_FORMAT,
+        *vf,
+        "-colorspace",
+        "bt709",
+        "-color_primaries",
+        "bt709",
+        "-color_trc",
+        "bt709",
+        "-color_range",
+        "tv",
     ]
 
 
@@ -82,14 +99,31 @@ def decode_to_raw(video: Path, raw_path: Path, size: tuple[int, int], pix_fmt: s
     Used (untimed) to give the encoder floor exactly the pictures StoryReel produced.
     """
     vf = f"scale={size[0]}:{size[1]}" + (":out_color_matrix=bt709:out_range=tv" if pix_fmt == "yuv420p" else "")
-    cmd = [require_ffmpeg(), "-nostdin", "-v", "error", "-y", "-i", str(video), "-map", "0:v:0",
-           "-vf", vf, "-f", "rawvideo", "-pix_fmt", pix_fmt, str(raw_path)]
+    cmd = [
+        require_ffmpeg(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(video),
+        "-map",
+        "0:v:0",
+        "-vf",
+        vf,
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        pix_fmt,
+        str(raw_path),
+    ]
     subprocess.run(cmd, check=True)
     return raw_path.stat().st_size // raw_frame_bytes(size, pix_fmt)
 
 
-def encode_floor(raw_path: Path, frames: int, size: tuple[int, int], fps: int, output: Path,
-                 pix_fmt: str = "rgb24") -> int:
+def encode_floor(
+    raw_path: Path, frames: int, size: tuple[int, int], fps: int, output: Path, pix_fmt: str = "rgb24"
+) -> int:
     """Encode ``frames`` raw frames read from ``raw_path`` (cycled if the file holds fewer) through a pipe into
     ffmpeg at the production settings; returns the number of frames written.
 
@@ -102,9 +136,27 @@ def encode_floor(raw_path: Path, frames: int, size: tuple[int, int], fps: int, o
     available = raw_path.stat().st_size // frame_bytes
     if available == 0:
         raise ValueError(f"{raw_path} holds no complete {w}x{h} frame")
-    cmd = [require_ffmpeg(), "-nostdin", "-v", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", pix_fmt, "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0",
-           *production_video_args(pix_fmt), "-f", "mp4", str(output)]
+    cmd = [
+        require_ffmpeg(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        pix_fmt,
+        "-s",
+        f"{w}x{h}",
+        "-r",
+        str(fps),
+        "-i",
+        "pipe:0",
+        *production_video_args(pix_fmt),
+        "-f",
+        "mp4",
+        str(output),
+    ]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     assert proc.stdin is not None
     written = 0
@@ -150,8 +202,9 @@ class PreparedImage:
         self.crop_offset = ((sw - cw) // 2, (sh - ch) // 2)
         self.size = (int(round(ow * max_zoom)), int(round(oh * max_zoom)))
         self.scale = self.size[0] / cw
-        cropped = img.crop((self.crop_offset[0], self.crop_offset[1], self.crop_offset[0] + cw,
-                            self.crop_offset[1] + ch))
+        cropped = img.crop(
+            (self.crop_offset[0], self.crop_offset[1], self.crop_offset[0] + cw, self.crop_offset[1] + ch)
+        )
         self.image = cropped.resize(self.size, Image.LANCZOS)
         self.out_size = out_size
 
@@ -189,8 +242,15 @@ def render_moviepy(plan: dict, output: Path) -> int:
         clips.append(VideoClip(frame_function=frame_function, duration=duration).with_audio(audio))
     video = concatenate_videoclips(clips)
     video.write_videofile(
-        str(output), fps=st["fps"], codec=VIDEO_CODEC, bitrate=VIDEO_BITRATE, preset=VIDEO_PRESET,
-        audio_codec=AUDIO_CODEC, audio_bitrate=AUDIO_BITRATE, audio_fps=AUDIO_RATE, logger=None,
+        str(output),
+        fps=st["fps"],
+        codec=VIDEO_CODEC,
+        bitrate=VIDEO_BITRATE,
+        preset=VIDEO_PRESET,
+        audio_codec=AUDIO_CODEC,
+        audio_bitrate=AUDIO_BITRATE,
+        audio_fps=AUDIO_RATE,
+        logger=None,
         temp_audiofile=str(output.with_suffix(".temp-audio.m4a")),
     )
     frames = int(round(video.duration * st["fps"]))
@@ -219,8 +279,10 @@ def _cover_crop_filter(out_size: tuple[int, int]) -> str:
 def _zoompan_filter(out_size: tuple[int, int], fps: int, frames: int, z: str, x: str, y: str) -> str:
     """Upscale to :data:`ZOOMPAN_UPSCALE_WIDTH` and run zoompan for ``frames`` frames with the given expressions."""
     w, h = out_size
-    return (f"{_cover_crop_filter(out_size)},scale={ZOOMPAN_UPSCALE_WIDTH}:-2,"
-            f"zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={w}x{h}:fps={fps}")
+    return (
+        f"{_cover_crop_filter(out_size)},scale={ZOOMPAN_UPSCALE_WIDTH}:-2,"
+        f"zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={w}x{h}:fps={fps}"
+    )
 
 
 def render_zoompan(plan: dict, output: Path, work: Path, frame_ranges: list[tuple[int, int]]) -> int:
@@ -240,17 +302,58 @@ def render_zoompan(plan: dict, output: Path, work: Path, frame_ranges: list[tupl
         p = f"on/{n - 1}"
         vf = _zoompan_filter(out_size, fps, n, z=f"1+{zoom - 1:.6f}*{p}", x=f"(iw-iw/zoom)*{p}", y="(ih-ih/zoom)/2")
         part = work / f"zoompan_{i:03d}.mp4"
-        cmd = [ffmpeg, "-nostdin", "-v", "error", "-y", "-i", seg["image_path"], "-i", seg["audio_path"],
-               "-filter_complex", f"[0:v]{vf}[v];[1:a]apad,atrim=0:{seconds:.6f}[a]",
-               "-map", "[v]", "-map", "[a]", "-frames:v", str(n),
-               *production_video_args(None),
-               "-c:a", AUDIO_CODEC, "-b:a", AUDIO_BITRATE, "-ar", str(AUDIO_RATE), str(part)]
+        cmd = [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            seg["image_path"],
+            "-i",
+            seg["audio_path"],
+            "-filter_complex",
+            f"[0:v]{vf}[v];[1:a]apad,atrim=0:{seconds:.6f}[a]",
+            "-map",
+            "[v]",
+            "-map",
+            "[a]",
+            "-frames:v",
+            str(n),
+            *production_video_args(None),
+            "-c:a",
+            AUDIO_CODEC,
+            "-b:a",
+            AUDIO_BITRATE,
+            "-ar",
+            str(AUDIO_RATE),
+            str(part),
+        ]
         subprocess.run(cmd, check=True)
         parts.append(part)
     listing = work / "zoompan_concat.txt"
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
-    subprocess.run([ffmpeg, "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", str(listing),
-                    "-c", "copy", "-movflags", "+faststart", str(output)], check=True)
+    subprocess.run(
+        [
+            ffmpeg,
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            "-movflags",
+            "+faststart",
+            str(output),
+        ],
+        check=True,
+    )
     return sum(max(e - s, 2) for s, e in frame_ranges)
 
 
@@ -268,8 +371,23 @@ def zoompan_pan_frames(image: Path, pan: LinearPan) -> Iterator[np.ndarray]:
     y = f"{(top - oy) * k:.6f}"
     zoom = cw / pan.window_size()[0]
     vf = _zoompan_filter(pan.out_size, 30, pan.frames, z=f"{zoom:.9f}", x=x, y=y)
-    cmd = [require_ffmpeg(), "-nostdin", "-v", "error", "-i", str(image), "-vf", vf,
-           "-frames:v", str(pan.frames), "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]
+    cmd = [
+        require_ffmpeg(),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(image),
+        "-vf",
+        vf,
+        "-frames:v",
+        str(pan.frames),
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "pipe:1",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     assert proc.stdout is not None
     nbytes = ow * oh * 3

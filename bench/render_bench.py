@@ -45,6 +45,7 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
    250 ms, spread evenly: 40 requests/s, ~12× ten browser tabs polling every 3 s) for up to 30 s; p50/p99 in ms,
    with the same polling on the idle server as a baseline.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,15 +65,23 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import numpy as np  # noqa: E402
-
+from core_engine.render_utils import check_ffmpeg, ffmpeg_version, load_image_rgb  # noqa: E402
 from metrics import machine_info, wait_for_quiet  # noqa: E402
 from smoothness import LinearPan, measure_shifts  # noqa: E402
 from story import (  # noqa: E402
-    REPO, CorpusMissing, corpus_dir, corpus_plan, corpus_photos, load_corpus_story, plan_frames,
-    segment_frame_ranges, segment_spec, settings_spec, solid_png, tone_wav,
+    REPO,
+    CorpusMissing,
+    corpus_dir,
+    corpus_photos,
+    corpus_plan,
+    load_corpus_story,
+    plan_frames,
+    segment_frame_ranges,
+    segment_spec,
+    settings_spec,
+    solid_png,
+    tone_wav,
 )
-
-from core_engine.render_utils import check_ffmpeg, ffmpeg_version, load_image_rgb  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -106,9 +115,20 @@ class BenchConfig:
 
 
 FULL = BenchConfig()
-QUICK = BenchConfig(width=640, height=360, speed_segments=2, speed_seconds=1.0, smooth_frames=30, incr_seconds=0.5,
-                    mem_small=2, mem_large=12, mem_repeats=1, boundary_segments=8, status_segments=2,
-                    status_max_seconds=10.0)
+QUICK = BenchConfig(
+    width=640,
+    height=360,
+    speed_segments=2,
+    speed_seconds=1.0,
+    smooth_frames=30,
+    incr_seconds=0.5,
+    mem_small=2,
+    mem_large=12,
+    mem_repeats=1,
+    boundary_segments=8,
+    status_segments=2,
+    status_max_seconds=10.0,
+)
 
 
 # ------------------------------------------------------------------------------------------------------- reporting
@@ -228,13 +248,30 @@ class Run:
 
     def row(self) -> list[str]:
         size = self.output.stat().st_size / MB if self.output.is_file() else float("nan")
-        return [self.name, fmt(self.wall_s), str(self.frames), fmt(self.fps, ".1f"), fmt(self.realtime, ".2f", "×"),
-                fmt(self.peak_rss / MB, ".0f"), fmt(size, ".1f"), fmt(self.cpu_s / self.wall_s, ".2f"),
-                fmt(self.other_load, ".2f") + (" ⚠ disturbed" if self.disturbed else "")]
+        return [
+            self.name,
+            fmt(self.wall_s),
+            str(self.frames),
+            fmt(self.fps, ".1f"),
+            fmt(self.realtime, ".2f", "×"),
+            fmt(self.peak_rss / MB, ".0f"),
+            fmt(size, ".1f"),
+            fmt(self.cpu_s / self.wall_s, ".2f"),
+            fmt(self.other_load, ".2f") + (" ⚠ disturbed" if self.disturbed else ""),
+        ]
 
 
-RUN_HEADER = ["renderer", "wall s", "frames", "frames/s", "realtime", "peak MB (tree)", "file MB", "cores used",
-              "other load (cores)"]
+RUN_HEADER = [
+    "renderer",
+    "wall s",
+    "frames",
+    "frames/s",
+    "realtime",
+    "peak MB (tree)",
+    "file MB",
+    "cores used",
+    "other load (cores)",
+]
 
 
 #: Before each timed render, wait (up to ``seconds``) until other processes use < DISTURBED_CORES; at most ``budget``
@@ -267,8 +304,10 @@ def run_job(name: str, job: dict, work: Path, video_s: float, attempts: int = 1)
             best = run
         if not run.disturbed:
             break
-        log(f"{name}: disturbed by other processes ({run.other_load:.2f} cores)"
-            + ("; measuring again" if attempt_no < attempts else ""))
+        log(
+            f"{name}: disturbed by other processes ({run.other_load:.2f} cores)"
+            + ("; measuring again" if attempt_no < attempts else "")
+        )
     assert best is not None
     return best
 
@@ -276,8 +315,7 @@ def run_job(name: str, job: dict, work: Path, video_s: float, attempts: int = 1)
 def _wait_quiet(name: str) -> None:
     if QUIET_WAIT["seconds"] > 0 and QUIET_WAIT["budget"] > 0:
         t0 = time.monotonic()
-        load = wait_for_quiet(max_other_cores=DISTURBED_CORES,
-                              timeout=min(QUIET_WAIT["seconds"], QUIET_WAIT["budget"]))
+        load = wait_for_quiet(max_other_cores=DISTURBED_CORES, timeout=min(QUIET_WAIT["seconds"], QUIET_WAIT["budget"]))
         QUIET_WAIT["budget"] -= time.monotonic() - t0
         if load >= DISTURBED_CORES:
             log(f"{name}: machine still busy ({load:.2f} cores used by other processes); measuring anyway")
@@ -289,23 +327,43 @@ def _run_once(name: str, job: dict, work: Path, video_s: float) -> Run:
     job_path, result_path = work / f"{safe}.job.json", work / f"{safe}.result.json"
     job_path.write_text(json.dumps(job, indent=1))
     result_path.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, str(BENCH / "worker.py"), str(job_path), str(result_path)],
-                          capture_output=True, text=True, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "worker.py"), str(job_path), str(result_path)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     (work / f"{safe}.log").write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0 or not result_path.is_file():
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-6:])
         raise JobFailed(f"{name}: worker exited with {proc.returncode}:\n{tail}")
     res = json.loads(result_path.read_text())
-    run = Run(name=name, wall_s=res["wall_s"], frames=int(res["extra"].get("frames", 0)), video_s=video_s,
-              peak_rss=res["peak_rss"], output=Path(job["output"]), extra=res["extra"], cpu_s=res["cpu_s"],
-              other_cpu_s=res["other_cpu_s"], commands=res.get("commands", []), peak_parts=res.get("peak_parts", []))
-    log(f"{name}: {run.wall_s:.2f} s, {run.fps:.1f} frames/s, peak {run.peak_rss / MB:.0f} MB, "
-        f"{run.cpu_s / run.wall_s:.2f} cores; other load {run.other_load:.2f} cores")
+    run = Run(
+        name=name,
+        wall_s=res["wall_s"],
+        frames=int(res["extra"].get("frames", 0)),
+        video_s=video_s,
+        peak_rss=res["peak_rss"],
+        output=Path(job["output"]),
+        extra=res["extra"],
+        cpu_s=res["cpu_s"],
+        other_cpu_s=res["other_cpu_s"],
+        commands=res.get("commands", []),
+        peak_parts=res.get("peak_parts", []),
+    )
+    log(
+        f"{name}: {run.wall_s:.2f} s, {run.fps:.1f} frames/s, peak {run.peak_rss / MB:.0f} MB, "
+        f"{run.cpu_s / run.wall_s:.2f} cores; other load {run.other_load:.2f} cores"
+    )
     return run
 
 
-def judged(passed: bool | None, measured: str, favour_pass: tuple["Run | None", ...] = (),
-           favour_fail: tuple["Run | None", ...] = ()) -> tuple[str, bool | None]:
+def judged(
+    passed: bool | None,
+    measured: str,
+    favour_pass: tuple[Run | None, ...] = (),
+    favour_fail: tuple[Run | None, ...] = (),
+) -> tuple[str, bool | None]:
     """(measured text, verdict) of a timing target, allowing for disturbed runs.
 
     Other load only ever slows a render down. ``favour_pass`` are the runs whose slowing makes the target easier
@@ -322,8 +380,12 @@ def judged(passed: bool | None, measured: str, favour_pass: tuple["Run | None", 
 
 
 def storyreel_job(plan: dict, output: Path, cache_dir: Path | None = None) -> dict:
-    return {"kind": "storyreel", "plan": plan, "output": str(output),
-            "cache_dir": str(cache_dir) if cache_dir else None}
+    return {
+        "kind": "storyreel",
+        "plan": plan,
+        "output": str(output),
+        "cache_dir": str(cache_dir) if cache_dir else None,
+    }
 
 
 def attempt(report: Report, what: str, fn: Callable[[], None]) -> None:
@@ -365,8 +427,10 @@ def bench_speed(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None
             log(f"{key} failed: {exc}")
 
     log(f"speed: {len(plan['segments'])} segments, {video_s:.2f} s at {cfg.width}x{cfg.height}@{cfg.fps}")
-    measure("storyreel", lambda: run_job("storyreel", storyreel_job(plan, out / "storyreel.mp4"), work, video_s,
-                                         SPEED_ATTEMPTS))
+    measure(
+        "storyreel",
+        lambda: run_job("storyreel", storyreel_job(plan, out / "storyreel.mp4"), work, video_s, SPEED_ATTEMPTS),
+    )
 
     def floor(pix_fmt: str, label: str) -> Run:
         source = runs["storyreel"].output if "storyreel" in runs else None
@@ -378,55 +442,122 @@ def bench_speed(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None
             from references import decode_to_raw
 
             decode_to_raw(source, raw, (cfg.width, cfg.height), pix_fmt)
-            job = {"kind": "floor", "raw_path": str(raw), "width": cfg.width, "height": cfg.height, "fps": cfg.fps,
-                   "frames": plan_frames(plan), "pix_fmt": pix_fmt, "output": str(out / f"floor_{pix_fmt}.mp4")}
+            job = {
+                "kind": "floor",
+                "raw_path": str(raw),
+                "width": cfg.width,
+                "height": cfg.height,
+                "fps": cfg.fps,
+                "frames": plan_frames(plan),
+                "pix_fmt": pix_fmt,
+                "output": str(out / f"floor_{pix_fmt}.mp4"),
+            }
             return run_job(label, job, work, video_s, SPEED_ATTEMPTS)
         finally:
             raw.unlink(missing_ok=True)
 
-    measure("producer", lambda: run_job("StoryReel frames only (no encoding)", {
-        "kind": "producer", "plan": plan, "output": str(out / "none")}, work, video_s, SPEED_ATTEMPTS))
+    measure(
+        "producer",
+        lambda: run_job(
+            "StoryReel frames only (no encoding)",
+            {"kind": "producer", "plan": plan, "output": str(out / "none")},
+            work,
+            video_s,
+            SPEED_ATTEMPTS,
+        ),
+    )
     measure("floor", lambda: floor("rgb24", "encoder floor (rgb24 in)"))
     measure("floor_yuv", lambda: floor("yuv420p", "encoder floor (yuv420p in)"))
-    measure("moviepy", lambda: run_job("moviepy reference", {"kind": "moviepy", "plan": plan,
-                                                             "output": str(out / "moviepy.mp4")}, work, video_s,
-                                       SPEED_ATTEMPTS))
-    measure("zoompan", lambda: run_job("zoompan reference", {
-        "kind": "zoompan", "plan": plan, "output": str(out / "zoompan.mp4"), "work": str(work / "zoompan"),
-        "frame_ranges": segment_frame_ranges(plan)}, work, video_s, SPEED_ATTEMPTS))
+    measure(
+        "moviepy",
+        lambda: run_job(
+            "moviepy reference",
+            {"kind": "moviepy", "plan": plan, "output": str(out / "moviepy.mp4")},
+            work,
+            video_s,
+            SPEED_ATTEMPTS,
+        ),
+    )
+    measure(
+        "zoompan",
+        lambda: run_job(
+            "zoompan reference",
+            {
+                "kind": "zoompan",
+                "plan": plan,
+                "output": str(out / "zoompan.mp4"),
+                "work": str(work / "zoompan"),
+                "frame_ranges": segment_frame_ranges(plan),
+            },
+            work,
+            video_s,
+            SPEED_ATTEMPTS,
+        ),
+    )
 
     report.data["speed"] = {k: {**asdict(r), "output": str(r.output)} for k, r in runs.items()}
-    lines = table(RUN_HEADER, [runs[k].row() for k in ("storyreel", "floor", "floor_yuv", "moviepy", "zoompan",
-                                                       "producer") if k in runs])
+    lines = table(
+        RUN_HEADER,
+        [runs[k].row() for k in ("storyreel", "floor", "floor_yuv", "moviepy", "zoompan", "producer") if k in runs],
+    )
     lines += [f"- {k}: **error** {v.splitlines()[0]}" for k, v in errors.items()]
 
-    full, floor_run, floor_yuv, ref, zp = (runs.get(k) for k in ("storyreel", "floor", "floor_yuv", "moviepy",
-                                                                  "zoompan"))
+    full, floor_run, floor_yuv, ref, zp = (
+        runs.get(k) for k in ("storyreel", "floor", "floor_yuv", "moviepy", "zoompan")
+    )
     ratio = lambda a, b: a.wall_s / b.wall_s if a and b else None  # noqa: E731
-    r_floor, r_floor_yuv, r_ref, r_zp = ratio(full, floor_run), ratio(full, floor_yuv), ratio(ref, full), ratio(zp, full)
-    lines += ["", f"- full / floor = **{fmt(r_floor)}** (StoryReel time over the time to encode the same frames "
-              "handed over as rgb24 — the target)",
-              f"- full / floor(yuv420p in) = **{fmt(r_floor_yuv)}** (the stricter floor: frames handed over already "
-              "converted, as the engine itself does)",
-              f"- reference / full = **{fmt(r_ref)}** (how many times faster than the MoviePy reference)",
-              f"- zoompan / full = **{fmt(r_zp)}**"]
+    r_floor, r_floor_yuv, r_ref, r_zp = (
+        ratio(full, floor_run),
+        ratio(full, floor_yuv),
+        ratio(ref, full),
+        ratio(zp, full),
+    )
+    lines += [
+        "",
+        f"- full / floor = **{fmt(r_floor)}** (StoryReel time over the time to encode the same frames "
+        "handed over as rgb24 — the target)",
+        f"- full / floor(yuv420p in) = **{fmt(r_floor_yuv)}** (the stricter floor: frames handed over already "
+        "converted, as the engine itself does)",
+        f"- reference / full = **{fmt(r_ref)}** (how many times faster than the MoviePy reference)",
+        f"- zoompan / full = **{fmt(r_zp)}**",
+    ]
     lines += ["", "Video encoder command lines seen (file names elided):"]
     for key, run in runs.items():
         lines += [f"- {run.name}: `{cmd}`" for cmd in run.encoder_commands()[:1]]
     if full and full.extra.get("progress"):
-        lines += ["", "StoryReel progress callbacks (s since start → arguments): " + ", ".join(
-            f"{t:.2f}→{a}" for t, a in _thin(full.extra["progress"], 12))]
-    report.section(f"Speed — {len(plan['segments'])} corpus segments, {video_s:.1f} s of video, "
-                   f"{cfg.width}x{cfg.height} @ {cfg.fps} fps", lines)
-    report.target("full render vs encoder floor", "≤ 1.20×",
-                  *judged(None if r_floor is None else r_floor <= 1.2, fmt(r_floor, ".2f", "×"),
-                          favour_pass=(floor_run,), favour_fail=(full,)))
-    report.target("MoviePy reference / full", "≥ 1.5× (faster)",
-                  *judged(None if r_ref is None else r_ref >= 1.5, fmt(r_ref, ".2f", "×"),
-                          favour_pass=(ref,), favour_fail=(full,)))
-    report.data["speed_ratios"] = {"full_over_floor": r_floor, "full_over_floor_yuv": r_floor_yuv,
-                                   "reference_over_full": r_ref,
-                                   "zoompan_over_full": r_zp}
+        lines += [
+            "",
+            "StoryReel progress callbacks (s since start → arguments): "
+            + ", ".join(f"{t:.2f}→{a}" for t, a in _thin(full.extra["progress"], 12)),
+        ]
+    report.section(
+        f"Speed — {len(plan['segments'])} corpus segments, {video_s:.1f} s of video, "
+        f"{cfg.width}x{cfg.height} @ {cfg.fps} fps",
+        lines,
+    )
+    report.target(
+        "full render vs encoder floor",
+        "≤ 1.20×",
+        *judged(
+            None if r_floor is None else r_floor <= 1.2,
+            fmt(r_floor, ".2f", "×"),
+            favour_pass=(floor_run,),
+            favour_fail=(full,),
+        ),
+    )
+    report.target(
+        "MoviePy reference / full",
+        "≥ 1.5× (faster)",
+        *judged(
+            None if r_ref is None else r_ref >= 1.5, fmt(r_ref, ".2f", "×"), favour_pass=(ref,), favour_fail=(full,)
+        ),
+    )
+    report.data["speed_ratios"] = {
+        "full_over_floor": r_floor,
+        "full_over_floor_yuv": r_floor_yuv,
+        "reference_over_full": r_ref,
+        "zoompan_over_full": r_zp,
+    }
 
 
 def _thin(items: list, n: int) -> list:
@@ -452,8 +583,15 @@ def storyreel_pan_frames(image: Path, pan: LinearPan) -> Iterator[np.ndarray]:
     from core_engine import ken_burns
 
     img = load_image_rgb(image)
-    path = ken_burns.CameraPath(image_size=img.size, output_size=pan.out_size, mode="zoom", zoom_start=pan.zoom,
-                                zoom_end=pan.zoom, start_uv=(-1.0, 0.0), end_uv=(1.0, 0.0))
+    path = ken_burns.CameraPath(
+        image_size=img.size,
+        output_size=pan.out_size,
+        mode="zoom",
+        zoom_start=pan.zoom,
+        zoom_end=pan.zoom,
+        start_uv=(-1.0, 0.0),
+        end_uv=(1.0, 0.0),
+    )
     working = ken_burns.prepare_working_image(img, path)
     del img
     w, h = pan.out_size
@@ -473,10 +611,18 @@ def bench_smoothness(cfg: BenchConfig, report: Report) -> None:
 
     image = corpus_dir() / "photo_01_landscape_lake_sherburne_3840x2160.jpg"
     src_size = load_image_rgb(image).size
-    pan = LinearPan(src_size=src_size, out_size=(cfg.width, cfg.height), zoom=cfg.smooth_zoom,
-                    speed=cfg.smooth_speed, frames=cfg.smooth_frames)
-    sources = {"StoryReel": storyreel_pan_frames, "MoviePy reference": moviepy_pan_frames,
-               "ffmpeg zoompan (8000 px)": zoompan_pan_frames}
+    pan = LinearPan(
+        src_size=src_size,
+        out_size=(cfg.width, cfg.height),
+        zoom=cfg.smooth_zoom,
+        speed=cfg.smooth_speed,
+        frames=cfg.smooth_frames,
+    )
+    sources = {
+        "StoryReel": storyreel_pan_frames,
+        "MoviePy reference": moviepy_pan_frames,
+        "ffmpeg zoompan (8000 px)": zoompan_pan_frames,
+    }
     rows, results = [], {}
     for name, frames in sources.items():
         try:
@@ -486,29 +632,54 @@ def bench_smoothness(cfg: BenchConfig, report: Report) -> None:
             rows.append([name, "error", str(exc).splitlines()[0], "", ""])
             continue
         results[name] = res
-        rows.append([name, fmt(res.mean, ".3f"), fmt(res.std, ".4f"), fmt(res.max_step_error, ".3f"),
-                     f"**{res.jitter:.4f}**", fmt(res.jitter_check, ".4f")])
+        rows.append(
+            [
+                name,
+                fmt(res.mean, ".3f"),
+                fmt(res.std, ".4f"),
+                fmt(res.max_step_error, ".3f"),
+                f"**{res.jitter:.4f}**",
+                fmt(res.jitter_check, ".4f"),
+            ]
+        )
         log(f"smoothness {name}: jitter {res.jitter:.4f}")
     expected = pan.speed * cfg.width / pan.window_size()[0]
-    lines = table(["renderer", "mean shift px/frame", "std px", "max step error px", "jitter = std / abs(mean)",
-                   "cross-check jitter (upsampled DFT)"], rows)
-    lines += ["", f"Pan: {image.name}, window = cover/{pan.zoom}, {pan.speed} source px/frame "
-              f"(= {expected:.3f} output px/frame), {pan.frames} frames, no easing; measured on the raw frames "
-              "(before encoding). Shift per frame pair by phase correlation of the Hann-windowed luma, sub-pixel peak "
-              "by parabolic fit (the reported jitter); the last column re-measures with a 1/50 px upsampled-DFT "
-              "peak search. Sub-pixel renderers read a few % off the geometric speed (estimator pixel-locking and "
-              "the resampling filter's phase response) by the same amount every frame, which does not add jitter."]
+    lines = table(
+        [
+            "renderer",
+            "mean shift px/frame",
+            "std px",
+            "max step error px",
+            "jitter = std / abs(mean)",
+            "cross-check jitter (upsampled DFT)",
+        ],
+        rows,
+    )
+    lines += [
+        "",
+        f"Pan: {image.name}, window = cover/{pan.zoom}, {pan.speed} source px/frame "
+        f"(= {expected:.3f} output px/frame), {pan.frames} frames, no easing; measured on the raw frames "
+        "(before encoding). Shift per frame pair by phase correlation of the Hann-windowed luma, sub-pixel peak "
+        "by parabolic fit (the reported jitter); the last column re-measures with a 1/50 px upsampled-DFT "
+        "peak search. Sub-pixel renderers read a few % off the geometric speed (estimator pixel-locking and "
+        "the resampling filter's phase response) by the same amount every frame, which does not add jitter.",
+    ]
     sr = results.get("StoryReel")
     if sr and results:
         for name, res in results.items():
             if name != "StoryReel":
                 lines.append(f"- {name} jitter is {res.jitter / max(sr.jitter, 1e-9):.1f}× StoryReel's")
     report.section("Motion smoothness — straight linear pan", lines)
-    report.data["smoothness"] = {k: {"mean": v.mean, "std": v.std, "jitter": v.jitter, "jitter_check": v.jitter_check,
-                                     "dx": v.dx.tolist()}
-                                 for k, v in results.items()}
-    report.target("smoothness jitter (StoryReel)", "≤ 0.03", fmt(sr.jitter if sr else None, ".4f"),
-                  None if sr is None else sr.jitter <= 0.03)
+    report.data["smoothness"] = {
+        k: {"mean": v.mean, "std": v.std, "jitter": v.jitter, "jitter_check": v.jitter_check, "dx": v.dx.tolist()}
+        for k, v in results.items()
+    }
+    report.target(
+        "smoothness jitter (StoryReel)",
+        "≤ 0.03",
+        fmt(sr.jitter if sr else None, ".4f"),
+        None if sr is None else sr.jitter <= 0.03,
+    )
 
 
 # ----------------------------------------------------------------------------------------- 3. incremental re-render
@@ -545,8 +716,11 @@ def bench_incremental(cfg: BenchConfig, out: Path, work: Path, report: Report) -
         """Empty cache → full render → unchanged re-render → one photo changed (a disturbed sequence is redone)."""
         shutil.rmtree(cache, ignore_errors=True)
         output.unlink(missing_ok=True)
-        return [render("incremental: full (empty cache)", plan), render("incremental: unchanged", plan),
-                render("incremental: one photo changed", changed_plan)]
+        return [
+            render("incremental: full (empty cache)", plan),
+            render("incremental: unchanged", plan),
+            render("incremental: one photo changed", changed_plan),
+        ]
 
     best = None
     for attempt_no in range(1, SPEED_ATTEMPTS + 1):
@@ -556,8 +730,10 @@ def bench_incremental(cfg: BenchConfig, out: Path, work: Path, report: Report) -
             best = result
         if not any(r.disturbed for r, _ in result):
             break
-        log(f"incremental sequence disturbed ({worst:.2f} cores of other load)"
-            + ("; measuring again" if attempt_no < SPEED_ATTEMPTS else ""))
+        log(
+            f"incremental sequence disturbed ({worst:.2f} cores of other load)"
+            + ("; measuring again" if attempt_no < SPEED_ATTEMPTS else "")
+        )
     (full, files_full), (same, files_same), (one, files_one) = best
 
     def stale(run: Run, files: list[Path]) -> list[str]:
@@ -570,26 +746,54 @@ def bench_incremental(cfg: BenchConfig, out: Path, work: Path, report: Report) -
     cache_ok = bool(one.extra.get("plan_keys")) and not stale_one and not missing_one
     r_same, r_one = same.wall_s / full.wall_s, one.wall_s / full.wall_s
     seg_counts = lambda r: f"{r.extra.get('rendered_segments')} encoded / {r.extra.get('reused_segments')} reused"  # noqa: E731
-    rows = [[r.name, fmt(r.wall_s), fmt(r.wall_s / full.wall_s, ".3f", "×"), seg_counts(r), str(len(f)),
-             str(r.extra.get("pruned_files", "n/a"))]
-            for r, f in ((full, files_full), (same, files_same), (one, files_one))]
+    rows = [
+        [
+            r.name,
+            fmt(r.wall_s),
+            fmt(r.wall_s / full.wall_s, ".3f", "×"),
+            seg_counts(r),
+            str(len(f)),
+            str(r.extra.get("pruned_files", "n/a")),
+        ]
+        for r, f in ((full, files_full), (same, files_same), (one, files_one))
+    ]
     lines = table(["render", "wall s", "vs full", "segments", "cache files after", "pruned"], rows)
     kinds = lambda files: ", ".join(f"{sum(f.suffix == e for f in files)} {e}" for e in (".mp4", ".m4a", ".json"))  # noqa: E731
-    lines += ["", f"{len(plan['segments'])} segments × {cfg.incr_seconds} s ({video_s:.1f} s of video); segment "
-              f"{changed_index + 1} got {new_photo.name}. Cache after the full render: {kinds(files_full)}; after "
-              f"the change: {kinds(files_one)} — "
-              + ("exactly the current plan's entries + manifest." if cache_ok else
-                 f"stale {stale_one}, missing {sorted(missing_one)}.")]
+    lines += [
+        "",
+        f"{len(plan['segments'])} segments × {cfg.incr_seconds} s ({video_s:.1f} s of video); segment "
+        f"{changed_index + 1} got {new_photo.name}. Cache after the full render: {kinds(files_full)}; after "
+        f"the change: {kinds(files_one)} — "
+        + (
+            "exactly the current plan's entries + manifest."
+            if cache_ok
+            else f"stale {stale_one}, missing {sorted(missing_one)}."
+        ),
+    ]
     report.section("Incremental re-render (with cache)", lines)
-    report.data["incremental"] = {"full": full.wall_s, "unchanged": same.wall_s, "one_image": one.wall_s,
-                                  "cache_files": [len(files_full), len(files_same), len(files_one)],
-                                  "stale": stale_one}
-    report.target("re-render, nothing changed", "≤ 0.10× full",
-                  *judged(r_same <= 0.10, fmt(r_same, ".3f", "×"), favour_pass=(full,), favour_fail=(same,)))
-    report.target("re-render, one photo changed", "≤ 0.25× full",
-                  *judged(r_one <= 0.25, fmt(r_one, ".3f", "×"), favour_pass=(full,), favour_fail=(one,)))
-    report.target("cache holds only the current plan", "only current entries",
-                  f"{len(files_one)} files, {len(stale_one)} stale", cache_ok)
+    report.data["incremental"] = {
+        "full": full.wall_s,
+        "unchanged": same.wall_s,
+        "one_image": one.wall_s,
+        "cache_files": [len(files_full), len(files_same), len(files_one)],
+        "stale": stale_one,
+    }
+    report.target(
+        "re-render, nothing changed",
+        "≤ 0.10× full",
+        *judged(r_same <= 0.10, fmt(r_same, ".3f", "×"), favour_pass=(full,), favour_fail=(same,)),
+    )
+    report.target(
+        "re-render, one photo changed",
+        "≤ 0.25× full",
+        *judged(r_one <= 0.25, fmt(r_one, ".3f", "×"), favour_pass=(full,), favour_fail=(one,)),
+    )
+    report.target(
+        "cache holds only the current plan",
+        "only current entries",
+        f"{len(files_one)} files, {len(stale_one)} stale",
+        cache_ok,
+    )
 
 
 # -------------------------------------------------------------------------------------------------- 4. memory
@@ -609,8 +813,12 @@ def bench_memory(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     for n in (cfg.mem_small, cfg.mem_large):
         plan = corpus_plan(n, cfg.mem_seconds, settings, work, prefix=f"mem{n}", cycle=cfg.mem_small)
         for k in range(cfg.mem_repeats):
-            run = run_job(f"{n} segments × {cfg.mem_seconds} s (run {k + 1})",
-                          storyreel_job(plan, out / f"memory_{n}.mp4"), work, plan_frames(plan) / cfg.fps)
+            run = run_job(
+                f"{n} segments × {cfg.mem_seconds} s (run {k + 1})",
+                storyreel_job(plan, out / f"memory_{n}.mp4"),
+                work,
+                plan_frames(plan) / cfg.fps,
+            )
             rows.append(run.row() + [run.peak_breakdown()])
             if n not in peaks or run.peak_rss > peaks[n].peak_rss:
                 peaks[n] = run
@@ -618,13 +826,24 @@ def bench_memory(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     growth = large.peak_rss / small.peak_rss - 1.0
     peak = max(small.peak_rss, large.peak_rss) / MB
     lines = table(RUN_HEADER + ["processes at the peak"], rows)
-    lines += ["", f"Highest peak of {cfg.mem_small} segments {small.peak_rss / MB:.0f} MB, of {cfg.mem_large} "
-              f"segments {large.peak_rss / MB:.0f} MB: growth **{growth * 100:+.1f}%**; highest peak {peak:.0f} MB."]
+    lines += [
+        "",
+        f"Highest peak of {cfg.mem_small} segments {small.peak_rss / MB:.0f} MB, of {cfg.mem_large} "
+        f"segments {large.peak_rss / MB:.0f} MB: growth **{growth * 100:+.1f}%**; highest peak {peak:.0f} MB.",
+    ]
     report.section("Memory scaling (no cache)", lines)
-    report.data["memory"] = {"small": small.peak_rss, "large": large.peak_rss,
-                             "small_parts": small.peak_parts, "large_parts": large.peak_parts}
-    report.target(f"memory {cfg.mem_large} vs {cfg.mem_small} segments", "within 10%", f"{growth * 100:+.1f}%",
-                  abs(growth) <= 0.10)
+    report.data["memory"] = {
+        "small": small.peak_rss,
+        "large": large.peak_rss,
+        "small_parts": small.peak_parts,
+        "large_parts": large.peak_parts,
+    }
+    report.target(
+        f"memory {cfg.mem_large} vs {cfg.mem_small} segments",
+        "within 10%",
+        f"{growth * 100:+.1f}%",
+        abs(growth) <= 0.10,
+    )
     report.target("peak memory (process tree)", "< 900 MB", f"{peak:.0f} MB", peak < 900)
 
 
@@ -641,11 +860,13 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     plan = report.data.get("speed_plan")
     if speed_video.is_file() and plan and "storyreel" in report.data.get("speed", {}):
         ts = check_timestamps(speed_video, cfg.fps, plan_frames(plan))
-        lines.append(f"- speed-test video: {ts.frames} frames (expected {ts.expected_frames}), first pts "
-                     f"{ts.first_pts:.3f} s, max frame-spacing error {ts.max_step_error_ms:.2f} ms; audio "
-                     f"{ts.audio_seconds:.3f} s vs video {ts.video_seconds:.3f} s "
-                     f"(Δ {(ts.audio_seconds - ts.video_seconds) * 1000:+.0f} ms) — "
-                     + ("clean" if ts.ok else "; ".join(ts.problems)))
+        lines.append(
+            f"- speed-test video: {ts.frames} frames (expected {ts.expected_frames}), first pts "
+            f"{ts.first_pts:.3f} s, max frame-spacing error {ts.max_step_error_ms:.2f} ms; audio "
+            f"{ts.audio_seconds:.3f} s vs video {ts.video_seconds:.3f} s "
+            f"(Δ {(ts.audio_seconds - ts.video_seconds) * 1000:+.0f} ms) — "
+            + ("clean" if ts.ok else "; ".join(ts.problems))
+        )
         problems += [f"speed video: {p}" for p in ts.problems]
     elif plan is None:
         lines.append("- speed-test video: not checked (the speed part did not run)")
@@ -674,16 +895,21 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     problems += [f"boundary video: {p}" for p in br.problems]
     if br.max_error_frames > 1.0:
         problems.append(f"a picture change is {br.max_error_frames:.2f} frames from its narration boundary")
-    lines.append(f"- boundary render: {n} solid-colour segments of 0.3–0.9 s ({sum(durations):.3f} s), "
-                 f"{ts.frames} frames (expected {ts.expected_frames}); largest distance between a picture change "
-                 f"and its narration boundary **{br.max_error_frames:.2f} frames**; audio {ts.audio_seconds:.3f} s vs "
-                 f"video {ts.video_seconds:.3f} s")
+    lines.append(
+        f"- boundary render: {n} solid-colour segments of 0.3–0.9 s ({sum(durations):.3f} s), "
+        f"{ts.frames} frames (expected {ts.expected_frames}); largest distance between a picture change "
+        f"and its narration boundary **{br.max_error_frames:.2f} frames**; audio {ts.audio_seconds:.3f} s vs "
+        f"video {ts.video_seconds:.3f} s"
+    )
     report.data["timing"] = {"expected": br.expected, "found": br.found, "problems": problems}
     lines.append("- " + ("clean" if not problems else "problems: " + "; ".join(problems)))
     report.section("Timestamps and segment timing", lines)
-    report.target("timestamps and boundaries", "pts increasing, frame count exact, changes ≤ 1 frame",
-                  "clean" if not problems else f"{len(problems)} problem(s); max boundary error {br.max_error_frames:.2f} frames",
-                  not problems)
+    report.target(
+        "timestamps and boundaries",
+        "pts increasing, frame count exact, changes ≤ 1 frame",
+        "clean" if not problems else f"{len(problems)} problem(s); max boundary error {br.max_error_frames:.2f} frames",
+        not problems,
+    )
 
 
 # -------------------------------------------------------------------------------------------- 6. status latency
@@ -697,10 +923,16 @@ def bench_status(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     items = [(s.image, s.audio) for s in story]
     tmp = Path(tempfile.mkdtemp(prefix="storyreel-bench-api-"))
     try:
-        rep = measure_status_latency(REPO, tmp, items, out / "server.log",
-                                     resolution=(cfg.width, cfg.height) if (cfg.width, cfg.height) != (1920, 1080)
-                                     else None, clients=cfg.status_clients, interval=cfg.status_interval,
-                                     max_seconds=cfg.status_max_seconds)
+        rep = measure_status_latency(
+            REPO,
+            tmp,
+            items,
+            out / "server.log",
+            resolution=(cfg.width, cfg.height) if (cfg.width, cfg.height) != (1920, 1080) else None,
+            clients=cfg.status_clients,
+            interval=cfg.status_interval,
+            max_seconds=cfg.status_max_seconds,
+        )
     except (ApiUnavailable, OSError) as exc:
         report.section("Status endpoint latency", [f"- not available: {exc}"])
         report.target("status p99 under render", "< 50 ms", "not available", None)
@@ -708,21 +940,31 @@ def bench_status(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     p50, p95, p99 = rep.percentile(50), rep.percentile(95), rep.percentile(99)
-    lines = [f"- {len(rep.latencies_ms)} requests from {cfg.status_clients} threads (every {cfg.status_interval} s "
-             f"each) over {rep.polled_seconds:.1f} s while rendering {len(items)} corpus segments "
-             f"({cfg.width}x{cfg.height}); errors {rep.errors}; statuses seen {' → '.join(rep.statuses_seen)}; "
-             f"highest percentage {rep.max_percentage}",
-             f"- latency p50 **{p50:.1f} ms**, p95 {p95:.1f} ms, p99 **{p99:.1f} ms**, max "
-             f"{max(rep.latencies_ms, default=float('nan')):.1f} ms; server + render + clients used "
-             f"{rep.cores_used:.2f} cores, other processes {rep.other_load:.2f} cores"]
+    lines = [
+        f"- {len(rep.latencies_ms)} requests from {cfg.status_clients} threads (every {cfg.status_interval} s "
+        f"each) over {rep.polled_seconds:.1f} s while rendering {len(items)} corpus segments "
+        f"({cfg.width}x{cfg.height}); errors {rep.errors}; statuses seen {' → '.join(rep.statuses_seen)}; "
+        f"highest percentage {rep.max_percentage}",
+        f"- latency p50 **{p50:.1f} ms**, p95 {p95:.1f} ms, p99 **{p99:.1f} ms**, max "
+        f"{max(rep.latencies_ms, default=float('nan')):.1f} ms; server + render + clients used "
+        f"{rep.cores_used:.2f} cores, other processes {rep.other_load:.2f} cores",
+    ]
     if rep.idle is not None and rep.idle.latencies_ms:
-        lines.append(f"- before the render (same clients, idle server): p50 {rep.idle.percentile(50):.1f} ms, "
-                     f"p99 {rep.idle.percentile(99):.1f} ms over {len(rep.idle.latencies_ms)} requests")
+        lines.append(
+            f"- before the render (same clients, idle server): p50 {rep.idle.percentile(50):.1f} ms, "
+            f"p99 {rep.idle.percentile(99):.1f} ms over {len(rep.idle.latencies_ms)} requests"
+        )
     report.section("Status endpoint latency", lines)
-    report.data["status"] = {"p50": p50, "p95": p95, "p99": p99, "n": len(rep.latencies_ms), "errors": rep.errors,
-                             "idle_p50": rep.idle.percentile(50) if rep.idle else None,
-                             "idle_p99": rep.idle.percentile(99) if rep.idle else None,
-                             "other_load": rep.other_load}
+    report.data["status"] = {
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "n": len(rep.latencies_ms),
+        "errors": rep.errors,
+        "idle_p50": rep.idle.percentile(50) if rep.idle else None,
+        "idle_p99": rep.idle.percentile(99) if rep.idle else None,
+        "other_load": rep.other_load,
+    }
     ok: bool | None = bool(rep.latencies_ms) and rep.errors == 0 and p99 < 50
     measured = f"{p99:.1f} ms (p50 {p50:.1f})"
     if not ok and rep.other_load > DISTURBED_CORES:  # other load can only make latency worse
@@ -735,12 +977,23 @@ def bench_status(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
 
 def write_results(path: Path, report: Report, info: dict, quick: bool, elapsed: float) -> None:
     """Write the markdown report: machine, targets, then every section."""
-    lines = ["# StoryReel render benchmark — results", "",
-             f"Generated by `python bench/render_bench.py{' --quick' if quick else ''}` in {elapsed / 60:.1f} min "
-             "(see the module docstring of `bench/render_bench.py` for the method). Do not edit by hand.", "",
-             "## Machine", "", *table(["", ""], [[k, v] for k, v in info.items()]), "",
-             "## Targets", "", *report.targets_table(), "",
-             f"Overall: **{'all targets met' if report.all_passed else 'targets missed'}**", ""]
+    lines = [
+        "# StoryReel render benchmark — results",
+        "",
+        f"Generated by `python bench/render_bench.py{' --quick' if quick else ''}` in {elapsed / 60:.1f} min "
+        "(see the module docstring of `bench/render_bench.py` for the method). Do not edit by hand.",
+        "",
+        "## Machine",
+        "",
+        *table(["", ""], [[k, v] for k, v in info.items()]),
+        "",
+        "## Targets",
+        "",
+        *report.targets_table(),
+        "",
+        f"Overall: **{'all targets met' if report.all_passed else 'targets missed'}**",
+        "",
+    ]
     for title, body in report.sections:
         lines += [f"## {title}", "", *body, ""]
     path.write_text("\n".join(lines))
@@ -750,13 +1003,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run at 640x360")
     parser.add_argument("--out", type=Path, default=BENCH / "out", help="output folder (default bench/out/)")
-    parser.add_argument("--results", type=Path, default=None,
-                        help="markdown report path (default bench/RESULTS.md, or <out>/RESULTS-quick.md with --quick)")
-    parser.add_argument("--quiet-wait", type=float, default=30.0,
-                        help="seconds to wait at most before each render for other processes to calm down "
-                             "(0: don't; at most max(180 s, 6× this) of waiting in a run)")
-    parser.add_argument("--only", default="speed,smoothness,incremental,memory,timing,status",
-                        help="comma-separated parts to run (for development)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="markdown report path (default bench/RESULTS.md, or <out>/RESULTS-quick.md with --quick)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=30.0,
+        help="seconds to wait at most before each render for other processes to calm down "
+        "(0: don't; at most max(180 s, 6× this) of waiting in a run)",
+    )
+    parser.add_argument(
+        "--only",
+        default="speed,smoothness,incremental,memory,timing,status",
+        help="comma-separated parts to run (for development)",
+    )
     args = parser.parse_args(argv)
     try:
         corpus = corpus_dir()
@@ -798,9 +1062,13 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     print("\n## Targets\n" + "\n".join(report.targets_table()), flush=True)
     write_results(results_path, report, info, args.quick, elapsed)
-    (out / "results.json").write_text(json.dumps({"machine": info, "config": asdict(cfg),
-                                                  "targets": [asdict(t) for t in report.targets],
-                                                  **report.data}, indent=1, default=str))
+    (out / "results.json").write_text(
+        json.dumps(
+            {"machine": info, "config": asdict(cfg), "targets": [asdict(t) for t in report.targets], **report.data},
+            indent=1,
+            default=str,
+        )
+    )
     log(f"done in {elapsed / 60:.1f} min; wrote {results_path}")
     return 0 if report.all_passed else 1
 
@@ -809,8 +1077,11 @@ def main(argv: list[str] | None = None) -> int:
 ALL_TARGETS = {
     "speed": [("full render vs encoder floor", "≤ 1.20×"), ("MoviePy reference / full", "≥ 1.5× (faster)")],
     "smoothness": [("smoothness jitter (StoryReel)", "≤ 0.03")],
-    "incremental": [("re-render, nothing changed", "≤ 0.10× full"), ("re-render, one photo changed", "≤ 0.25× full"),
-                    ("cache holds only the current plan", "only current entries")],
+    "incremental": [
+        ("re-render, nothing changed", "≤ 0.10× full"),
+        ("re-render, one photo changed", "≤ 0.25× full"),
+        ("cache holds only the current plan", "only current entries"),
+    ],
     "memory": [("memory {large} vs {small} segments", "within 10%"), ("peak memory (process tree)", "< 900 MB")],
     "timing": [("timestamps and boundaries", "pts increasing, frame count exact, changes ≤ 1 frame")],
     "status": [("status p99 under render", "< 50 ms")],

@@ -11,6 +11,7 @@ horizontally at a constant speed in *source-image pixels per frame*, no easing. 
 the MoviePy-style reference and ffmpeg ``zoompan``) are in ``render_bench.py`` / ``references.py``; this module only
 defines the path and measures frames.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -144,8 +145,9 @@ class PhaseCorrelator:
         """Displacement (dx, dy) in pixels of the content of frame b relative to frame a (b(x) ≈ a(x - d))."""
         return self.shifts(spec_a, spec_b, (method,))[method]
 
-    def shifts(self, spec_a: np.ndarray, spec_b: np.ndarray, methods: tuple[str, ...]
-               ) -> dict[str, tuple[float, float]]:
+    def shifts(
+        self, spec_a: np.ndarray, spec_b: np.ndarray, methods: tuple[str, ...]
+    ) -> dict[str, tuple[float, float]]:
         """:meth:`shift` by each of ``methods``, sharing the correlation surface."""
         h, w = self.shape
         cross = self.cross_power(spec_a, spec_b)
@@ -183,8 +185,9 @@ def _upsampled_idft(spectrum: np.ndarray, region: int, factor: int, offsets: np.
     return out
 
 
-def measure_shifts(frames: Iterable[np.ndarray], method: str = "parabolic", cross_check: bool = False
-                   ) -> SmoothnessResult:
+def measure_shifts(
+    frames: Iterable[np.ndarray], method: str = "parabolic", cross_check: bool = False
+) -> SmoothnessResult:
     """Shift between each pair of consecutive frames (RGB uint8 ``(H, W, 3)`` or luma ``(H, W)``), streamed: O(1)
     frames in memory.
 

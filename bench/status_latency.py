@@ -7,6 +7,7 @@ render, and has ``clients`` threads poll ``GET /api/projects/{id}/status/`` ever
 clients' start times spread evenly over one interval) until the project leaves PROCESSING or ``max_seconds`` pass. Latency is measured per request (connect → full body), in ms.
 The server is stopped (by its pid) at the end.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -24,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import psutil
-
 from metrics import CpuAccount
 
 
@@ -42,7 +42,7 @@ class LatencyReport:
     final_status: str
     statuses_seen: list[str] = field(default_factory=list)
     max_percentage: int | None = None
-    idle: "LatencyReport | None" = None  # the same polling before the render started
+    idle: LatencyReport | None = None  # the same polling before the render started
     cores_used: float = 0.0  # CPU of the bench + server + encoders while polling, in cores
     other_load: float = 0.0  # CPU of every other process on the machine while polling, in cores
 
@@ -65,8 +65,9 @@ class Client:
         self.port = port
         self.timeout = timeout
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict | list | None]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict | list | None]:
         """Send a request; returns (HTTP status, parsed JSON body or None)."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
@@ -90,7 +91,9 @@ class Client:
             ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
             parts.append(
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{file.name}"\r\n'
-                f"Content-Type: {ctype}\r\n\r\n".encode() + file.read_bytes() + b"\r\n"
+                f"Content-Type: {ctype}\r\n\r\n".encode()
+                + file.read_bytes()
+                + b"\r\n"
             )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         return self.request(method, path, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
@@ -105,20 +108,32 @@ class DjangoServer:
         self.log_path = log_path
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
-        self.env = {**os.environ, "STORYREEL_DB_PATH": str(tmp / "db.sqlite3"),
-                    "STORYREEL_MEDIA_ROOT": str(tmp / "media"), "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "STORYREEL_DB_PATH": str(tmp / "db.sqlite3"),
+            "STORYREEL_MEDIA_ROOT": str(tmp / "media"),
+            "PYTHONUNBUFFERED": "1",
+        }
 
-    def __enter__(self) -> "DjangoServer":
+    def __enter__(self) -> DjangoServer:
         manage = str(self.repo / "backend" / "manage.py")
         with self.log_path.open("w") as log:
-            mig = subprocess.run([sys.executable, manage, "migrate", "--noinput"], env=self.env, stdout=log,
-                                 stderr=subprocess.STDOUT, cwd=self.repo)
+            mig = subprocess.run(
+                [sys.executable, manage, "migrate", "--noinput"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.repo,
+            )
         if mig.returncode != 0:
             raise ApiUnavailable(f"manage.py migrate failed (see {self.log_path})")
         log = self.log_path.open("a")
         self.proc = subprocess.Popen(
             [sys.executable, manage, "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.repo,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.repo,
         )
         client = Client(self.port, timeout=2.0)
         deadline = time.monotonic() + 30
@@ -163,29 +178,47 @@ def _expect(status: int, body, ok: tuple[int, ...], what: str):
     return body
 
 
-def build_project(client: Client, title: str, items: list[tuple[Path, Path]],
-                  resolution: tuple[int, int] | None = None) -> str:
+def build_project(
+    client: Client, title: str, items: list[tuple[Path, Path]], resolution: tuple[int, int] | None = None
+) -> str:
     """Create a project of ``items`` (photo, recording) through the API; returns its id."""
-    segments = [{"text_content": f"Segment {i + 1} of the benchmark story.", "image_prompt": "bench"}
-                for i in range(len(items))]
-    body = _expect(*client.json("POST", "/api/projects/import/", {"format": "json", "title": title,
-                                                                   "segments": segments}), (201,), "import")
+    segments = [
+        {"text_content": f"Segment {i + 1} of the benchmark story.", "image_prompt": "bench"} for i in range(len(items))
+    ]
+    body = _expect(
+        *client.json("POST", "/api/projects/import/", {"format": "json", "title": title, "segments": segments}),
+        (201,),
+        "import",
+    )
     project_id = body["id"]
     if resolution:
-        _expect(*client.json("PATCH", f"/api/projects/{project_id}/",
-                             {"resolution_width": resolution[0], "resolution_height": resolution[1]}),
-                (200,), "set resolution")
+        _expect(
+            *client.json(
+                "PATCH",
+                f"/api/projects/{project_id}/",
+                {"resolution_width": resolution[0], "resolution_height": resolution[1]},
+            ),
+            (200,),
+            "set resolution",
+        )
     segs = sorted(body["segments"], key=lambda s: s["sequence_index"])
     for seg, (image, audio) in zip(segs, items):
-        _expect(*client.multipart("PATCH", f"/api/segments/{seg['id']}/", {"image_file": image}), (200,),
-                f"upload {image.name}")
-        _expect(*client.multipart("PATCH", f"/api/segments/{seg['id']}/", {"audio_file": audio}), (200,),
-                f"upload {audio.name}")
+        _expect(
+            *client.multipart("PATCH", f"/api/segments/{seg['id']}/", {"image_file": image}),
+            (200,),
+            f"upload {image.name}",
+        )
+        _expect(
+            *client.multipart("PATCH", f"/api/segments/{seg['id']}/", {"audio_file": audio}),
+            (200,),
+            f"upload {audio.name}",
+        )
     return project_id
 
 
-def poll_status(port: int, project_id: str, clients: int, interval: float, max_seconds: float,
-                until_not: str | None = "PROCESSING") -> LatencyReport:
+def poll_status(
+    port: int, project_id: str, clients: int, interval: float, max_seconds: float, until_not: str | None = "PROCESSING"
+) -> LatencyReport:
     """``clients`` threads each GET the status every ``interval`` s until the status is not ``until_not`` (None:
     never) or ``max_seconds`` pass."""
     path = f"/api/projects/{project_id}/status/"
@@ -227,14 +260,27 @@ def poll_status(port: int, project_id: str, clients: int, interval: float, max_s
         t.start()
     for t in threads:
         t.join()
-    return LatencyReport(latencies_ms=latencies, errors=errors[0], polled_seconds=time.perf_counter() - start,
-                         final_status=statuses[-1] if statuses else "unknown", statuses_seen=statuses,
-                         max_percentage=max_pct[0])
+    return LatencyReport(
+        latencies_ms=latencies,
+        errors=errors[0],
+        polled_seconds=time.perf_counter() - start,
+        final_status=statuses[-1] if statuses else "unknown",
+        statuses_seen=statuses,
+        max_percentage=max_pct[0],
+    )
 
 
-def measure_status_latency(repo: Path, tmp: Path, items: list[tuple[Path, Path]], log_path: Path,
-                           resolution: tuple[int, int] | None = None, clients: int = 10, interval: float = 0.1,
-                           max_seconds: float = 30.0, idle_seconds: float = 3.0) -> LatencyReport:
+def measure_status_latency(
+    repo: Path,
+    tmp: Path,
+    items: list[tuple[Path, Path]],
+    log_path: Path,
+    resolution: tuple[int, int] | None = None,
+    clients: int = 10,
+    interval: float = 0.1,
+    max_seconds: float = 30.0,
+    idle_seconds: float = 3.0,
+) -> LatencyReport:
     """Start the server, build and render a project of ``items``, and poll its status (see module doc).
 
     Before the render starts, the same clients poll for ``idle_seconds`` to give an idle baseline

@@ -7,6 +7,7 @@ A *plan spec* is a JSON-able dict mirroring ``core_engine.video_renderer.RenderP
 
 so that every renderer (StoryReel, references) is driven by exactly the same segments.
 """
+
 from __future__ import annotations
 
 import json
@@ -115,7 +116,12 @@ def segment_spec(segment_id: str, image: Path, audio: Path, duration: float) -> 
 
 
 def corpus_plan(
-    n_segments: int, seconds: float, settings: dict, work: Path, images: list[Path] | None = None, prefix: str = "seg",
+    n_segments: int,
+    seconds: float,
+    settings: dict,
+    work: Path,
+    images: list[Path] | None = None,
+    prefix: str = "seg",
     cycle: int | None = None,
 ) -> dict:
     """A plan of ``n_segments`` corpus segments (cycling through the story), each narration trimmed to ``seconds``.

@@ -5,6 +5,7 @@
 * :func:`colour_boundaries` finds the first frame of each segment in a render of solid-colour images and compares it
   with the narration boundary (cumulative audio time × fps).
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
+from core_engine.render_utils import require_ffmpeg
 from story import REPO  # noqa: F401  (puts backend/ on sys.path)
-
-from core_engine.render_utils import require_ffmpeg  # noqa: E402
 
 _SHOWINFO = re.compile(r"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.]+)")
 
@@ -24,9 +23,23 @@ _SHOWINFO = re.compile(r"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.]+)"
 def video_timestamps(video: Path) -> list[float]:
     """Presentation time (seconds) of every decoded frame of the first video stream, in decode output order."""
     proc = subprocess.run(
-        [require_ffmpeg(), "-nostdin", "-hide_banner", "-i", str(video), "-map", "0:v:0", "-vf", "showinfo",
-         "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        [
+            require_ffmpeg(),
+            "-nostdin",
+            "-hide_banner",
+            "-i",
+            str(video),
+            "-map",
+            "0:v:0",
+            "-vf",
+            "showinfo",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return [float(m.group(3)) for m in _SHOWINFO.finditer(proc.stderr)]
 
@@ -34,9 +47,25 @@ def video_timestamps(video: Path) -> list[float]:
 def audio_seconds(video: Path, rate: int = 48000) -> float:
     """Length of the first audio stream in seconds, by decoding it (0.0 when there is none)."""
     proc = subprocess.run(
-        [require_ffmpeg(), "-nostdin", "-v", "error", "-i", str(video), "-map", "0:a:0?", "-f", "s16le", "-ac", "1",
-         "-ar", str(rate), "-"],
-        capture_output=True, check=True,
+        [
+            require_ffmpeg(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(video),
+            "-map",
+            "0:a:0?",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
     )
     return len(proc.stdout) / 2 / rate
 
@@ -76,8 +105,13 @@ def check_timestamps(video: Path, fps: int, expected_frames: int) -> TimestampRe
     if pts.size != expected_frames:
         problems.append(f"{pts.size} frames, expected {expected_frames}")
     return TimestampReport(
-        frames=int(pts.size), expected_frames=expected_frames, first_pts=float(pts[0]), max_step_error_ms=step_err,
-        video_seconds=float(pts.size / fps), audio_seconds=audio_seconds(video), problems=problems,
+        frames=int(pts.size),
+        expected_frames=expected_frames,
+        first_pts=float(pts[0]),
+        max_step_error_ms=step_err,
+        video_seconds=float(pts.size / fps),
+        audio_seconds=audio_seconds(video),
+        problems=problems,
     )
 
 
@@ -85,9 +119,23 @@ def decode_frames_rgb(video: Path, size: tuple[int, int]) -> np.ndarray:
     """All frames of ``video`` as RGB uint8, shape ``(n, H, W, 3)`` (only for small renders)."""
     w, h = size
     out = subprocess.run(
-        [require_ffmpeg(), "-nostdin", "-v", "error", "-i", str(video), "-map", "0:v:0", "-f", "rawvideo",
-         "-pix_fmt", "rgb24", "-"],
-        capture_output=True, check=True,
+        [
+            require_ffmpeg(),
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(video),
+            "-map",
+            "0:v:0",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
     ).stdout
     return np.frombuffer(out, np.uint8).reshape(-1, h, w, 3)
 
@@ -110,14 +158,15 @@ class BoundaryReport:
         return not self.problems and self.max_error_frames <= 1.0
 
 
-def colour_boundaries(video: Path, size: tuple[int, int], fps: int, colours: list[tuple[int, int, int]],
-                      durations: list[float]) -> BoundaryReport:
+def colour_boundaries(
+    video: Path, size: tuple[int, int], fps: int, colours: list[tuple[int, int, int]], durations: list[float]
+) -> BoundaryReport:
     """Classify every frame of a solid-colour render by its nearest segment colour (mean of the centre quarter) and
     compare each segment's first frame with ``sum(previous durations) * fps``. A segment whose colour never shows,
     or shows out of order, is a problem; so is a boundary more than one frame away from the narration boundary."""
     frames = decode_frames_rgb(video, size)
     h, w = frames.shape[1:3]
-    centre = frames[:, h // 4: 3 * h // 4, w // 4: 3 * w // 4].reshape(frames.shape[0], -1, 3).mean(axis=1)
+    centre = frames[:, h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].reshape(frames.shape[0], -1, 3).mean(axis=1)
     palette = np.array(colours, dtype=np.float64)
     labels = np.argmin(((centre[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2), axis=1)
     expected = list(np.cumsum([0.0, *durations[:-1]]) * fps)

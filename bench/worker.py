@@ -10,6 +10,7 @@ RESULT.json: ``{"wall_s": seconds, "peak_rss": bytes (process tree: this process
 "base_rss": bytes before the call, "samples": int, "cpu_s": CPU seconds of the tree, "other_cpu_s": CPU seconds
 of every other process on the machine meanwhile, "commands": [argv of every child process seen], "extra": {...}}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from metrics import CpuAccount, Stopwatch, TreeMemorySampler  # noqa: E402
-import story  # noqa: E402,F401  (puts backend/ on sys.path)
+import story  # noqa: F401  (puts backend/ on sys.path)
+from metrics import CpuAccount, Stopwatch, TreeMemorySampler
 
 
 def build_plan(spec: dict):
@@ -28,11 +29,16 @@ def build_plan(spec: dict):
     from core_engine.video_renderer import PlanSegment, RenderPlan, RenderSettings
 
     st = spec["settings"]
-    settings = RenderSettings(width=st["width"], height=st["height"], fps=st["fps"],
-                              zoom_intensity=st["zoom_intensity"])
+    settings = RenderSettings(
+        width=st["width"], height=st["height"], fps=st["fps"], zoom_intensity=st["zoom_intensity"]
+    )
     segments = tuple(
-        PlanSegment(segment_id=s["segment_id"], image_path=Path(s["image_path"]), audio_path=Path(s["audio_path"]),
-                    duration=float(s["duration"]))
+        PlanSegment(
+            segment_id=s["segment_id"],
+            image_path=Path(s["image_path"]),
+            audio_path=Path(s["audio_path"]),
+            duration=float(s["duration"]),
+        )
         for s in spec["segments"]
     )
     return RenderPlan(segments=segments, settings=settings)
@@ -43,7 +49,7 @@ def prepare(job: dict):
     kind = job["kind"]
     output = Path(job["output"])
     if kind == "storyreel":
-        import moviepy.video.io.ffmpeg_writer  # noqa: F401  (the engine imports it lazily; a server has it loaded)
+        import moviepy.video.io.ffmpeg_writer
         from core_engine.video_renderer import render_plan
 
         plan = build_plan(job["plan"])
@@ -70,16 +76,18 @@ def prepare(job: dict):
                 "duration": float(res.duration),
                 "rendered_segments": _count(res.rendered_segments),
                 "reused_segments": _count(res.reused_segments),
-                "progress": [(round(t, 3), [a if isinstance(a, (int, float, str)) else str(a) for a in args])
-                             for t, args in progress],
+                "progress": [
+                    (round(t, 3), [a if isinstance(a, (int, float, str)) else str(a) for a in args])
+                    for t, args in progress
+                ],
                 **extra,
             }
 
         return run
     if kind == "producer":
         from core_engine import ken_burns
-        from core_engine.video_renderer import plan_timeline
         from core_engine.render_utils import load_image_rgb
+        from core_engine.video_renderer import plan_timeline
 
         plan = build_plan(job["plan"])
         size = (plan.settings.width, plan.settings.height)
@@ -89,8 +97,9 @@ def prepare(job: dict):
             frames = 0
             for seg, span in zip(plan.segments, plan_timeline(plan)):
                 image = load_image_rgb(seg.image_path)
-                path = ken_burns.plan_camera(image.size, size, plan.settings.zoom_intensity,
-                                             ken_burns.motion_for(seg.segment_id))
+                path = ken_burns.plan_camera(
+                    image.size, size, plan.settings.zoom_intensity, ken_burns.motion_for(seg.segment_id)
+                )
                 working = ken_burns.prepare_working_image(image, path)
                 del image
                 if hasattr(ken_burns, "iter_yuv_frames"):
@@ -106,11 +115,13 @@ def prepare(job: dict):
         from references import encode_floor
 
         size = (job["width"], job["height"])
-        return lambda: {"frames": encode_floor(Path(job["raw_path"]), job["frames"], size, job["fps"], output,
-                                               job.get("pix_fmt", "rgb24"))}
+        return lambda: {
+            "frames": encode_floor(
+                Path(job["raw_path"]), job["frames"], size, job["fps"], output, job.get("pix_fmt", "rgb24")
+            )
+        }
     if kind == "moviepy":
         import moviepy  # noqa: F401  (import cost is not part of the render)
-
         from references import render_moviepy
 
         return lambda: {"frames": render_moviepy(job["plan"], output)}
@@ -134,11 +145,21 @@ def main(job_path: str, result_path: str) -> int:
     work = prepare(job)
     with TreeMemorySampler(interval=0.05) as mem, CpuAccount() as cpu, Stopwatch() as clock:
         extra = work()
-    Path(result_path).write_text(json.dumps({
-        "wall_s": clock.seconds, "peak_rss": mem.peak_bytes, "base_rss": mem.base_bytes, "samples": mem.samples,
-        "cpu_s": cpu.tree_seconds, "other_cpu_s": cpu.other_seconds, "extra": extra,
-        "commands": [cmd for cmd in mem.commands.values() if cmd], "peak_parts": mem.peak_parts,
-    }))
+    Path(result_path).write_text(
+        json.dumps(
+            {
+                "wall_s": clock.seconds,
+                "peak_rss": mem.peak_bytes,
+                "base_rss": mem.base_bytes,
+                "samples": mem.samples,
+                "cpu_s": cpu.tree_seconds,
+                "other_cpu_s": cpu.other_seconds,
+                "extra": extra,
+                "commands": [cmd for cmd in mem.commands.values() if cmd],
+                "peak_parts": mem.peak_parts,
+            }
+        )
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """App config for the StoryReel API."""
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,7 @@ class ApiConfig(AppConfig):
 
         # Recovery runs once, on the first request a serving process handles (the database is certainly migrated by
         # then, and management commands such as `migrate` never trigger it).
-        def _recover(sender, **kwargs):  # noqa: ANN001
+        def _recover(sender, **kwargs):
             request_started.disconnect(_recover, dispatch_uid="storyreel-recover")
             from api.tasks import recover_interrupted_renders
 
@@ -36,6 +37,6 @@ def _is_server_process() -> bool:
     if os.environ.get("STORYREEL_NO_RECOVERY") == "1":
         return False
     argv = " ".join(sys.argv)
-    if "pytest" in argv or "manage.py" in argv and "runserver" not in argv:
+    if "pytest" in argv or ("manage.py" in argv and "runserver" not in argv):
         return False
     return True

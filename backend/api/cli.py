@@ -1,5 +1,6 @@
 """Shared part of the ``render`` and ``render_story`` commands: run a render on the task manager and show a
 terminal progress bar fed by the same progress the status endpoint reports."""
+
 from __future__ import annotations
 
 import sys
@@ -26,8 +27,14 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
     except RenderNotStarted as exc:
         raise CommandError(str(exc)) from None
     manager = TaskManager.get_instance()
-    with tqdm(total=100, unit="%", desc="Rendering", file=sys.stderr, dynamic_ncols=True,
-              bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining} {postfix}") as bar:
+    with tqdm(
+        total=100,
+        unit="%",
+        desc="Rendering",
+        file=sys.stderr,
+        dynamic_ncols=True,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining} {postfix}",
+    ) as bar:
         while True:
             try:
                 manager.wait(task_id, timeout=poll_seconds)

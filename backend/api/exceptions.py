@@ -1,5 +1,6 @@
 """Error responses: every 4xx carries a one-line ``error`` summary next to DRF's field errors, and nothing unexpected
 ever reaches the client as a traceback."""
+
 from __future__ import annotations
 
 import logging

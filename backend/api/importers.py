@@ -16,6 +16,7 @@ Labels are case-insensitive; a line without a label continues the previous label
 separator and CRLF line ends are tolerated. A paste with no labels at all becomes one segment per paragraph
 (paragraphs are separated by blank lines or separator lines).
 """
+
 from __future__ import annotations
 
 import re
@@ -90,13 +91,13 @@ def parse_text_story(raw_text: str) -> list[ImportedSegment]:
             if match:
                 current = match.group(1).lower()
                 if values[current]:
-                    problems.append(f"Block {number} (line {line_no}): a second '{match.group(1)}:' label in one block.")
+                    problems.append(
+                        f"Block {number} (line {line_no}): a second '{match.group(1)}:' label in one block."
+                    )
                 values[current].append(match.group(2))
             elif current is None:
                 if line.strip():
-                    problems.append(
-                        f"Block {number} (line {line_no}): text before any 'Text:' or 'Prompt:' label."
-                    )
+                    problems.append(f"Block {number} (line {line_no}): text before any 'Text:' or 'Prompt:' label.")
             else:
                 values[current].append(line)
         text = _join(values["text"])

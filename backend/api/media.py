@@ -4,6 +4,7 @@ Whole-file requests go through Django's own ``django.views.static.serve``; a sin
 answered with ``206 Partial Content`` and only the requested bytes (RFC 9110 §14). Multi-range requests get the
 whole file (allowed by the RFC).
 """
+
 from __future__ import annotations
 
 import mimetypes
@@ -25,7 +26,7 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class _FileSlice:
     """File-like view of ``length`` bytes of ``fh`` from its current position (for ``FileResponse``)."""
 
-    def __init__(self, fh, length: int):  # noqa: ANN001
+    def __init__(self, fh, length: int):
         self._fh = fh
         self._left = length
 
@@ -80,4 +81,3 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     response["Accept-Ranges"] = "bytes"
     response["Last-Modified"] = http_date(os.path.getmtime(full))
     return response
-

@@ -1,4 +1,5 @@
 """Persistence for StoryReel: projects, their ordered segments, and the global settings (DESIGN §3)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,18 +24,18 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
-def _segment_upload_path(instance: "Segment", filename: str, kind: str) -> str:
+def _segment_upload_path(instance: Segment, filename: str, kind: str) -> str:
     # The server chooses the name: never the client's path, only its (already validated) extension.
     ext = Path(filename).suffix.lower()
     return f"projects/{instance.project_id}/{kind}/{instance.id}_{uuid.uuid4().hex[:8]}{ext}"
 
 
-def segment_image_upload(instance: "Segment", filename: str) -> str:
+def segment_image_upload(instance: Segment, filename: str) -> str:
     """Storage name for a segment image: ``projects/<project>/images/<segment>_<random><ext>``."""
     return _segment_upload_path(instance, filename, "images")
 
 
-def segment_audio_upload(instance: "Segment", filename: str) -> str:
+def segment_audio_upload(instance: Segment, filename: str) -> str:
     """Storage name for a segment narration: ``projects/<project>/audio/<segment>_<random><ext>``."""
     return _segment_upload_path(instance, filename, "audio")
 
@@ -118,12 +119,12 @@ class GlobalSettings(models.Model):
     class Meta:
         verbose_name_plural = "global settings"
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
 
     @classmethod
-    def load(cls) -> "GlobalSettings":
+    def load(cls) -> GlobalSettings:
         """Return the one settings row, creating it with defaults on first use."""
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj

@@ -3,6 +3,7 @@
 A file is checked completely before anything is stored; the new file is saved under a server-chosen name, and the
 file it replaces is deleted only once the segment row points at the new one (after the transaction commits).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,7 +36,10 @@ def store_audio(segment: Segment, upload: File, duration: float) -> None:
     """Make an already validated ``upload`` the segment's narration of ``duration`` seconds. An uploaded recording
     has no text hash (it was not generated from the text)."""
     _replace_file(
-        segment, "audio_file", upload, Path(upload.name).suffix.lower(),
+        segment,
+        "audio_file",
+        upload,
+        Path(upload.name).suffix.lower(),
         extra={"audio_duration": duration, "audio_text_hash": ""},
     )
 

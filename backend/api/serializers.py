@@ -1,4 +1,5 @@
 """DRF serializers: the JSON shapes of DESIGN §4."""
+
 from __future__ import annotations
 
 from rest_framework import serializers
@@ -7,7 +8,7 @@ from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 
 
-def _absolute(request, url: str | None) -> str | None:  # noqa: ANN001
+def _absolute(request, url: str | None) -> str | None:
     if not url:
         return None
     return request.build_absolute_uri(url) if request is not None else url
@@ -20,7 +21,9 @@ class SegmentSerializer(serializers.ModelSerializer):
     image_file = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
-    text_content = serializers.CharField(allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False)
+    text_content = serializers.CharField(
+        allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
+    )
 
     class Meta:
         model = Segment

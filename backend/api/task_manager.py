@@ -4,6 +4,7 @@ One ``ThreadPoolExecutor(max_workers=1)`` runs every heavy job (renders and narr
 in-memory registry keeps each task's progress for the status endpoints. The registry is guarded by a lock and every
 read returns a copy, so status polls never wait for a running job.
 """
+
 from __future__ import annotations
 
 import copy
@@ -11,8 +12,9 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ class TaskManager:
     ``percentage`` is an int 0–100 that never decreases during one run of a task id.
     """
 
-    _instance: "TaskManager | None" = None
+    _instance: TaskManager | None = None
     _instance_lock = threading.Lock()
 
     def __init__(self) -> None:
@@ -47,7 +49,7 @@ class TaskManager:
         self._futures: dict[str, Future] = {}
 
     @classmethod
-    def get_instance(cls) -> "TaskManager":
+    def get_instance(cls) -> TaskManager:
         """The process-wide manager, created on first use."""
         with cls._instance_lock:
             if cls._instance is None:

@@ -2,18 +2,19 @@
 
 Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all_<project_id>`` (a batch).
 """
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from core_engine.video_renderer import RenderError, render_project
 from django.conf import settings
 from django.db import transaction
 
 from api.models import Project, ProjectStatus, Segment, text_hash
 from api.task_manager import TaskManager
-from core_engine.video_renderer import RenderError, render_project
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def render_task_function(project_id: str) -> dict | None:
             "height": project.resolution_height,
             "fps": project.framerate,
             "frame_count": result.frame_count,
-            "rendered_at": datetime.now(timezone.utc).isoformat(),
+            "rendered_at": datetime.now(UTC).isoformat(),
         }
         project.save(update_fields=["status", "output_path", "render_error", "output_info"])
         manager.complete_task(task_id, project.output_info, current_phase="Export complete")
@@ -92,8 +93,9 @@ def start_render(project: Project) -> str:
         RenderNotStarted: "not_ready" (with the :class:`~api.validators.RenderReadiness`), "processing" (a render
             is already running) or "no_ffmpeg".
     """
-    from api.validators import validate_project_for_render
     from core_engine.render_utils import check_ffmpeg
+
+    from api.validators import validate_project_for_render
 
     if project.status == ProjectStatus.PROCESSING:
         raise RenderNotStarted("processing", "This project is already being rendered.")
@@ -153,8 +155,9 @@ def narrate_segment(segment: Segment) -> float:
     Raises:
         core_engine.tts.SpeechError: the text has nothing to speak or the engine failed.
     """
-    from api.models import GlobalSettings
     from core_engine.tts import synthesize_to_wav
+
+    from api.models import GlobalSettings
 
     prefs = GlobalSettings.load()
     out = narration_path(segment)
@@ -204,7 +207,8 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
             continue
         failures += 1
         manager.update_extra(
-            task_id, lambda extra, e={"segment_id": segment_id, "error": error}: extra.setdefault("errors", []).append(e)
+            task_id,
+            lambda extra, e={"segment_id": segment_id, "error": error}: extra.setdefault("errors", []).append(e),
         )
     if total and failures == total:
         manager.fail_task(task_id, "Narration could not be generated for any segment.")

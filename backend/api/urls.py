@@ -1,4 +1,5 @@
 """API routes (DESIGN §4), mounted under ``/api/``."""
+
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 

@@ -1,4 +1,5 @@
 """Validation that needs files on disk: render readiness and uploaded images/audio."""
+
 from __future__ import annotations
 
 import logging
@@ -7,13 +8,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core_engine.audio_utils import AudioError, probe_audio
+from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from rest_framework.exceptions import ValidationError
 
 from api.models import Project
-from core_engine.audio_utils import AudioError, probe_audio
-from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class RenderReadiness:
         return " ".join(self.problems) or "The project is ready to render."
 
 
-def _file_on_disk(field_file) -> bool:  # noqa: ANN001
+def _file_on_disk(field_file) -> bool:
     if not field_file:
         return False
     try:
@@ -145,4 +146,3 @@ def validate_audio_upload(upload: UploadedFile) -> float:
 def _sentence(reason: str) -> str:
     reason = reason.strip()
     return (reason[:1].upper() + reason[1:]).rstrip(".") + "."
-

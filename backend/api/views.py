@@ -1,4 +1,5 @@
 """REST endpoints of DESIGN §4: projects, segments, render/status, narration, settings, tasks, health."""
+
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+from core_engine.render_utils import ffmpeg_version
+from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
@@ -21,6 +24,7 @@ from rest_framework.views import APIView
 from api.exceptions import Conflict
 from api.importers import StoryImportError, parse_json_segments, parse_text_story
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.segment_files import store_audio, store_image
 from api.serializers import (
     GenerateAllAudioSerializer,
     GlobalSettingsSerializer,
@@ -32,10 +36,7 @@ from api.serializers import (
 )
 from api.task_manager import TaskManager
 from api.tasks import RenderNotStarted, narration_task_function, render_task_id, start_render
-from api.segment_files import store_audio, store_image
 from api.validators import validate_audio_upload, validate_image_upload
-from core_engine.render_utils import ffmpeg_version
-from core_engine.tts.base import SpeechError, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +56,13 @@ class ProjectViewSet(viewsets.ModelViewSet):
     serializer_class = ProjectSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         projects = Project.objects.annotate(
             num_segments=Count("segments"), first_image=Subquery(_FIRST_IMAGE)
         ).order_by("-updated_at")  # Meta.ordering does not apply to aggregated querysets
         return projects if self.action == "list" else projects.prefetch_related(_ORDERED_SEGMENTS)
 
-    def get_serializer_class(self):  # noqa: ANN201
+    def get_serializer_class(self):
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
 
     def perform_update(self, serializer: ProjectSerializer) -> None:
@@ -88,8 +89,10 @@ class ProjectViewSet(viewsets.ModelViewSet):
                 parsed = parse_text_story(data["raw_text"])
         except StoryImportError as exc:
             return Response(
-                {"error": exc.details[0] if len(exc.details) == 1 else f"{len(exc.details)} problems in the story.",
-                 "details": exc.details},
+                {
+                    "error": exc.details[0] if len(exc.details) == 1 else f"{len(exc.details)} problems in the story.",
+                    "details": exc.details,
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         options = {k: data[k] for k in ("resolution_width", "resolution_height", "framerate") if k in data}
@@ -143,9 +146,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
         """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
-        project = get_object_or_404(
-            Project.objects.only("id", "status", "output_path", "render_error"), pk=pk
-        )
+        project = get_object_or_404(Project.objects.only("id", "status", "output_path", "render_error"), pk=pk)
         progress = None
         task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
         if project.status == ProjectStatus.PROCESSING:
@@ -154,15 +155,20 @@ class ProjectViewSet(viewsets.ModelViewSet):
                 "current_segment": p["current"],
                 "total_segments": p["total"],
                 "percentage": p["percentage"],
-                "current_phase": p["current_phase"] if task and task["status"] != "PENDING"
+                "current_phase": p["current_phase"]
+                if task and task["status"] != "PENDING"
                 else "Queued: waiting for other work to finish",
             }
             if "eta_seconds" in p:
                 progress["eta_seconds"] = p["eta_seconds"]
         elif project.status == ProjectStatus.COMPLETED:
             total = task["progress"]["total"] if task else 0
-            progress = {"current_segment": total, "total_segments": total, "percentage": 100,
-                        "current_phase": "Export complete"}
+            progress = {
+                "current_segment": total,
+                "total_segments": total,
+                "percentage": 100,
+                "current_phase": "Export complete",
+            }
         return Response(
             {
                 "project_id": str(project.pk),
@@ -198,8 +204,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
             segments = {str(s.id): s for s in Segment.objects.filter(project=project)}
             if len(ids) != len(set(ids)) or set(ids) != set(segments):
                 raise ValidationError(
-                    {"segment_ids": ["Must list every segment of the project exactly once "
-                                     f"({len(segments)} segments; got {len(ids)} ids)."]}
+                    {
+                        "segment_ids": [
+                            "Must list every segment of the project exactly once "
+                            f"({len(segments)} segments; got {len(ids)} ids)."
+                        ]
+                    }
                 )
             offset = len(ids) + 1
             for seg in segments.values():  # move out of the way first: sequence_index is unique per project
@@ -276,7 +286,7 @@ class SegmentViewSet(
             serializer.save(sequence_index=0 if last is None else last + 1)
             project.save(update_fields=["updated_at"])
 
-    def partial_update(self, request: Request, *args, **kwargs) -> Response:  # noqa: ANN002, ANN003
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
         segment = self.get_object()
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
@@ -336,8 +346,12 @@ class SegmentViewSet(
         except RuntimeError:
             raise Conflict("Narration for this segment is already being generated.") from None
         return Response(
-            {"task_id": task_id, "segment_id": str(segment.pk), "status": "PENDING",
-             "message": "Narration generation started"},
+            {
+                "task_id": task_id,
+                "segment_id": str(segment.pk),
+                "status": "PENDING",
+                "message": "Narration generation started",
+            },
             status=status.HTTP_202_ACCEPTED,
         )
 
@@ -361,8 +375,10 @@ class TaskStatusView(APIView):
                 "progress": {"current": p["current"], "total": p["total"], "percentage": p["percentage"]},
                 "current_phase": p["current_phase"],
                 "completed_segments": completed,
-                "errors": task["extra"].get("errors", []) + (
-                    [{"segment_id": None, "error": task["error"]}] if task["error"] and task_id.startswith("render_")
+                "errors": task["extra"].get("errors", [])
+                + (
+                    [{"segment_id": None, "error": task["error"]}]
+                    if task["error"] and task_id.startswith("render_")
                     else []
                 ),
             }

@@ -4,6 +4,7 @@ Decoding goes through the ffmpeg binary that ``imageio-ffmpeg`` ships (see :func
 so every container ffmpeg reads (WAV, MP3, FLAC, OGG, M4A, …) is handled the same way. Samples are float32 in
 [-1, 1], shape ``(n_samples,)`` for mono or ``(n_samples, channels)``.
 """
+
 from __future__ import annotations
 
 import logging

@@ -36,6 +36,7 @@ BT.709 limited range (:func:`prepare_yuv_planes`, :func:`render_yuv_frame`, :fun
 conversion is done once per segment on the working image and each frame resamples a luma and two quarter-size
 chroma planes, half the work of an RGB frame, with nothing left for ffmpeg to convert.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -98,7 +99,7 @@ def motion_for(segment_id: str) -> MotionChoice:
     Different ids give different motions (the angle and amplitude are continuous, taken from 32 and 16 bits of
     the digest).
     """
-    digest = hashlib.sha256(f"storyreel-ken-burns:{segment_id}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"storyreel-ken-burns:{segment_id}".encode()).digest()
     angle = int.from_bytes(digest[1:5], "big") / 2**32 * 2.0 * math.pi
     amplitude = 0.6 + 0.4 * int.from_bytes(digest[5:7], "big") / 65535.0
     return MotionChoice(

@@ -2,6 +2,7 @@
 
 Nothing here touches Django; callers pass plain paths and numbers.
 """
+
 from __future__ import annotations
 
 import functools

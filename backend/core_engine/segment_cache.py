@@ -8,6 +8,7 @@ entry and a crash leaves at worst a stray temporary file (removed by the next :f
 The cache folder also holds one small JSON manifest (:data:`MANIFEST_NAME`) describing the last finished output,
 which :func:`prune_cache` leaves alone.
 """
+
 from __future__ import annotations
 
 import hashlib

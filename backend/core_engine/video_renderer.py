@@ -35,6 +35,7 @@ between meeting and missing the speed target (see the render benchmark). The seg
 encode (raw PCM in), the concat join and the mux therefore run the ``ffmpeg`` binary directly
 (:func:`core_engine.render_utils.require_ffmpeg`, the same binary MoviePy uses).
 """
+
 from __future__ import annotations
 
 import inspect
@@ -74,20 +75,20 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "ENGINE_VERSION",
     "EncoderSettings",
-    "RenderSettings",
     "PlanSegment",
+    "ProgressCallback",
+    "RenderError",
     "RenderPlan",
     "RenderResult",
-    "RenderError",
-    "ProgressCallback",
+    "RenderSettings",
     "SegmentSpan",
-    "plan_timeline",
-    "segment_cache_key",
     "audio_track_key",
     "cache_keys",
+    "plan_timeline",
+    "prune_cache",
     "render_plan",
     "render_project",
-    "prune_cache",
+    "segment_cache_key",
 ]
 
 #: Bump whenever a change to this engine (camera path, resampling, filters, encoder flags) changes the pixels or
@@ -281,9 +282,7 @@ def segment_cache_key(
     )
 
 
-def audio_track_key(
-    spans: list[SegmentSpan], audio_sha256: list[str], encoder: EncoderSettings
-) -> str:
+def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: EncoderSettings) -> str:
     """Cache key (SHA-256 hex) of the narration track: each audio file's content hash with its sample span, the
     audio encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version."""
     return make_key(
@@ -683,7 +682,7 @@ def _open_plain_rgb(path: Path) -> Image.Image | None:
             return None
         img.load()
         return img
-    except Exception:  # noqa: BLE001  (load_image_rgb will report it properly)
+    except Exception:
         return None
 
 
@@ -973,9 +972,7 @@ def render_plan(
         if producer is not None:
             stream_file = cache.temp_path(keys.final_key, _VIDEO_EXT)
             try:
-                encoder = _StreamEncoder(
-                    _encoder_command(settings, stream_file, [j.stream_start for j in jobs])
-                )
+                encoder = _StreamEncoder(_encoder_command(settings, stream_file, [j.stream_start for j in jobs]))
             except OSError as exc:
                 raise RenderError(f"The video encoder could not be started ({exc}).") from None
             ends = [j.stream_start + j.frames for j in jobs]
@@ -1124,10 +1121,9 @@ def render_project(project_id: str, on_progress: ProgressCallback | None = None)
         RenderError: the project does not exist or has no segments, a segment lacks its image or narration or has
             an unreadable one (naming "Segment N", 1-based), or the render fails.
     """
+    from api.models import GlobalSettings, Project
     from django.conf import settings as django_settings
     from django.core.exceptions import ValidationError
-
-    from api.models import GlobalSettings, Project
 
     try:
         project = Project.objects.get(pk=project_id)

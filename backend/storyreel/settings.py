@@ -9,6 +9,7 @@ defaults:
   ``http://127.0.0.1:3000``).
 - ``STORYREEL_SECRET_KEY``, ``STORYREEL_DEBUG``.
 """
+
 from __future__ import annotations
 
 import os

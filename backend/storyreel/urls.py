@@ -1,7 +1,7 @@
 """Root URLs: the REST API under /api/ and user media (with HTTP Range) under /media/."""
-from django.urls import include, path, re_path
 
 from api.media import serve_media
+from django.urls import include, path, re_path
 
 urlpatterns = [
     path("api/", include("api.urls")),

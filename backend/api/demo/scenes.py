@@ -6,6 +6,7 @@ and beam can be lit; a boat with a lantern; gulls. Fine detail everywhere so tha
 
 Working images are float32 RGB in [0, 1], shape ``(height, width, 3)``.
 """
+
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ from PIL import Image, ImageDraw
 
 #: Default size of the demo pictures, in pixels (16:9, larger than 1080p so the camera can pan and zoom).
 DEFAULT_SIZE = (2400, 1350)
+
 
 def _c(r: int, g: int, b: int) -> np.ndarray:
     return np.array([r, g, b], dtype=np.float32) / 255.0
@@ -49,8 +51,8 @@ class _Canvas:
         ye, xe = min(self.h, y0 + ah), min(self.w, x0 + aw)
         if ye <= ys or xe <= xs:
             return
-        a = alpha[ys - y0: ye - y0, xs - x0: xe - x0, None]
-        col = color if color.ndim == 1 else color[ys - y0: ye - y0, xs - x0: xe - x0]
+        a = alpha[ys - y0 : ye - y0, xs - x0 : xe - x0, None]
+        col = color if color.ndim == 1 else color[ys - y0 : ye - y0, xs - x0 : xe - x0]
         region = self.img[ys:ye, xs:xe]
         region += (col - region) * a
 
@@ -66,7 +68,7 @@ def _noise(h: int, w: int, cell_y: float, cell_x: float, rng: np.random.Generato
     grid = Image.fromarray(rng.random((gh, gw), dtype=np.float32))  # mode "F"
     big = grid.resize((int(gw * cell_x), int(gh * cell_y)), Image.BICUBIC)
     oy, ox = int(cell_y), int(cell_x)  # skip the first cell: bicubic edges are flat there
-    return np.asarray(big, dtype=np.float32)[oy: oy + h, ox: ox + w]
+    return np.asarray(big, dtype=np.float32)[oy : oy + h, ox : ox + w]
 
 
 def _fbm(h: int, w: int, cell: float, rng: np.random.Generator, octaves: int = 4, stretch: float = 1.0) -> np.ndarray:
@@ -123,8 +125,15 @@ def _glow(cv: _Canvas, cx: float, cy: float, color: np.ndarray, radius: float, s
     cv.img[y0:y1, x0:x1] += amount[..., None] * color
 
 
-def _disc(cv: _Canvas, cx: float, cy: float, r: float, color: np.ndarray, cut: tuple[float, float] | None = None,
-          textured: bool = True) -> None:
+def _disc(
+    cv: _Canvas,
+    cx: float,
+    cy: float,
+    r: float,
+    color: np.ndarray,
+    cut: tuple[float, float] | None = None,
+    textured: bool = True,
+) -> None:
     """An anti-aliased disc; ``cut`` = (dx, dy) offset of a second disc removed from it (a crescent); ``textured``
     adds limb darkening and faint maria (for the moon)."""
     pad = int(r) + 3
@@ -143,8 +152,9 @@ def _disc(cv: _Canvas, cx: float, cy: float, r: float, color: np.ndarray, cut: t
     cv.blend(color[None, None, :] * (shade * tex)[..., None], alpha, (y0, x0))
 
 
-def _clouds(cv: _Canvas, top: float, bottom: float, cover: float, lit: np.ndarray, dark: np.ndarray,
-            light_y: float) -> None:
+def _clouds(
+    cv: _Canvas, top: float, bottom: float, cover: float, lit: np.ndarray, dark: np.ndarray, light_y: float
+) -> None:
     """Horizontal streaky clouds between rows ``top`` and ``bottom``; lit colour towards ``light_y``."""
     y0, y1 = max(0, int(top)), min(cv.h, int(bottom) + 1)
     y = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
@@ -157,8 +167,13 @@ def _clouds(cv: _Canvas, top: float, bottom: float, cover: float, lit: np.ndarra
     cv.blend(color, alpha, (y0, 0))
 
 
-def _stars(cv: _Canvas, count: int, horizon: float, band: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-           brightness: float = 1.0) -> None:
+def _stars(
+    cv: _Canvas,
+    count: int,
+    horizon: float,
+    band: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    brightness: float = 1.0,
+) -> None:
     """Scatter ``count`` stars above ``horizon`` (more near the top; denser inside ``band`` if given)."""
     rng = cv.rng
     n = count * 3
@@ -172,8 +187,10 @@ def _stars(cv: _Canvas, count: int, horizon: float, band: Callable[[np.ndarray, 
     points = np.zeros((rows, cv.w), dtype=np.float32)
     np.add.at(points, (ys.astype(int), xs.astype(int)), mag.astype(np.float32))
     small = _blur_sep(points, np.array([0.25, 1.0, 0.25], dtype=np.float32))
-    big = _blur_sep(np.where(points > 1.0, points, 0).astype(np.float32),
-                    np.exp(-np.linspace(-2.5, 2.5, 9) ** 2).astype(np.float32) * 0.35)
+    big = _blur_sep(
+        np.where(points > 1.0, points, 0).astype(np.float32),
+        np.exp(-(np.linspace(-2.5, 2.5, 9) ** 2)).astype(np.float32) * 0.35,
+    )
     tint = rng.choice(np.stack([_c(255, 255, 255), _c(200, 215, 255), _c(255, 236, 210)]), size=1)[0]
     cv.img[:rows] += np.clip(small + big, 0, 1.5)[..., None] * tint
 
@@ -198,17 +215,25 @@ def _blur_sep(a: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return out
 
 
-def _sea(cv: _Canvas, horizon: float, near: np.ndarray, far: np.ndarray, glitter_x: float | None,
-         glitter_color: np.ndarray, glitter_width: float = 0.05, wave_contrast: float = 0.12) -> None:
+def _sea(
+    cv: _Canvas,
+    horizon: float,
+    near: np.ndarray,
+    far: np.ndarray,
+    glitter_x: float | None,
+    glitter_color: np.ndarray,
+    glitter_width: float = 0.05,
+    wave_contrast: float = 0.12,
+) -> None:
     """Sea below ``horizon``: gradient far→near, perspective wave texture, optional glitter column at ``glitter_x``."""
     h0 = int(horizon)
     sh = cv.h - h0
     t = (np.arange(sh, dtype=np.float32) + 0.5) / sh  # 0 at the horizon, 1 at the bottom
-    base = far[None, :] + (near - far)[None, :] * (t ** 0.6)[:, None]
+    base = far[None, :] + (near - far)[None, :] * (t**0.6)[:, None]
     # wave texture: stretched noise sampled with perspective (rows bunch up towards the horizon)
     tex_h = 900
     tex = _fbm(tex_h, cv.w, 60.0, cv.rng, octaves=4, stretch=5.0)
-    rows = np.clip((t ** 0.55) * (tex_h - 1), 0, tex_h - 1).astype(int)
+    rows = np.clip((t**0.55) * (tex_h - 1), 0, tex_h - 1).astype(int)
     waves = tex[rows] - 0.5
     ripple = np.sin(np.arange(sh, dtype=np.float32)[:, None] * (0.9 / (0.05 + t[:, None] * 3)) + waves * 9.0)
     light = 1.0 + wave_contrast * (waves * 2.0 + 0.35 * ripple * (0.3 + t[:, None]))
@@ -216,17 +241,23 @@ def _sea(cv: _Canvas, horizon: float, near: np.ndarray, far: np.ndarray, glitter
     if glitter_x is not None:
         _, x = cv.grid()
         width = cv.w * glitter_width * (0.25 + 1.2 * t[:, None])
-        column = np.exp(-((x - glitter_x) / width) ** 2)
+        column = np.exp(-(((x - glitter_x) / width) ** 2))
         sparkle = np.clip((tex[rows] - 0.45) * 4.0, 0, 1) * (0.6 + 0.4 * np.clip(ripple, 0, 1))
         sea += glitter_color[None, None, :] * (column * (0.25 + 0.9 * sparkle) * (1.0 - 0.5 * t[:, None]))[..., None]
     # soft haze line at the horizon
-    haze = np.exp(-((np.arange(sh, dtype=np.float32)) / 6.0) ** 2)[:, None, None]
+    haze = np.exp(-(((np.arange(sh, dtype=np.float32)) / 6.0) ** 2))[:, None, None]
     sea = sea * (1 - 0.6 * haze) + cv.img[h0 - 1][None, :, :] * (0.6 * haze)
     cv.img[h0:] = sea
 
 
-def _land(cv: _Canvas, top: np.ndarray, color_top: np.ndarray, color_bottom: np.ndarray, rim: np.ndarray | None = None,
-          texture: float = 0.18) -> None:
+def _land(
+    cv: _Canvas,
+    top: np.ndarray,
+    color_top: np.ndarray,
+    color_bottom: np.ndarray,
+    rim: np.ndarray | None = None,
+    texture: float = 0.18,
+) -> None:
     """Fill below the profile ``top`` (y per column) with textured ground (only the rows it covers are computed)."""
     y0 = int(max(0.0, float(top.min()) - 1))
     if y0 >= cv.h:
@@ -243,8 +274,17 @@ def _land(cv: _Canvas, top: np.ndarray, color_top: np.ndarray, color_bottom: np.
     cv.blend(color, alpha, (y0, 0))
 
 
-def _lighthouse(cv: _Canvas, cx: float, ground: float, height: float, lit: bool, light: float = 1.0,
-                side: float = 1.0, beam_angle: float | None = None, beam_color: np.ndarray | None = None) -> None:
+def _lighthouse(
+    cv: _Canvas,
+    cx: float,
+    ground: float,
+    height: float,
+    lit: bool,
+    light: float = 1.0,
+    side: float = 1.0,
+    beam_angle: float | None = None,
+    beam_color: np.ndarray | None = None,
+) -> None:
     """A tapered red-and-white striped tower standing at (``cx``, ``ground``), ``height`` pixels tall.
 
     ``light`` scales its colours (1 = daylight, 0.1 = night silhouette); ``side`` = +1 lit from the right, −1 from
@@ -263,7 +303,7 @@ def _lighthouse(cv: _Canvas, cx: float, ground: float, height: float, lit: bool,
     tt = np.clip((ground - yy) / height, 0, 1)
     hw = base_hw + (top_hw - base_hw) * tt
     body = np.clip(hw - np.abs(dx) + 0.5, 0, 1) * ((yy >= top) & (yy <= ground))
-    stripes = (np.floor((ground - yy) / (height / 7.0)) % 2 == 1)
+    stripes = np.floor((ground - yy) / (height / 7.0)) % 2 == 1
     white, red = _c(238, 234, 226), _c(178, 38, 40)
     col = np.where(stripes[..., None], red[None, None, :], white[None, None, :])
     u = np.clip(dx / np.maximum(hw, 1), -1, 1)
@@ -271,8 +311,10 @@ def _lighthouse(cv: _Canvas, cx: float, ground: float, height: float, lit: bool,
     body_col = col * (shade[..., None] * light)
     # door and a couple of windows
     door = (np.abs(dx) < base_hw * 0.22) & (yy > ground - height * 0.09)
-    win = (np.abs(dx) < top_hw * 0.18) & (((yy > ground - height * 0.55) & (yy < ground - height * 0.5))
-                                           | ((yy > ground - height * 0.8) & (yy < ground - height * 0.75)))
+    win = (np.abs(dx) < top_hw * 0.18) & (
+        ((yy > ground - height * 0.55) & (yy < ground - height * 0.5))
+        | ((yy > ground - height * 0.8) & (yy < ground - height * 0.75))
+    )
     dark = _c(40, 32, 30) * light
     window_col = _c(255, 200, 110) if lit else dark
     body_col = np.where(door[..., None], dark[None, None, :], body_col)
@@ -304,12 +346,17 @@ def _lighthouse(cv: _Canvas, cx: float, ground: float, height: float, lit: bool,
             ang = np.arctan2(y - lamp_y, x - cx)
             diff = np.angle(np.exp(1j * (ang - beam_angle))).astype(np.float32)
             dist = np.hypot(x - cx, y - lamp_y)
-            beam = np.exp(-(diff / 0.045) ** 2) * np.clip(dist / 40.0, 0, 1) * np.exp(-dist / (cv.w * 0.9))
+            beam = np.exp(-((diff / 0.045) ** 2)) * np.clip(dist / 40.0, 0, 1) * np.exp(-dist / (cv.w * 0.9))
             cv.add(beam_color if beam_color is not None else _c(255, 230, 170), (0.55 * beam).astype(np.float32))
 
 
-def _shape(cv: _Canvas, bbox: tuple[int, int, int, int], draw: Callable[[ImageDraw.ImageDraw, float], None],
-           color: np.ndarray, ss: int = 4) -> None:
+def _shape(
+    cv: _Canvas,
+    bbox: tuple[int, int, int, int],
+    draw: Callable[[ImageDraw.ImageDraw, float], None],
+    color: np.ndarray,
+    ss: int = 4,
+) -> None:
     """Draw anti-aliased vector shapes: ``draw(d, s)`` paints in local pixel coords × ``s`` on a supersampled mask
     covering ``bbox`` = (x0, y0, x1, y1); the mask is filled with ``color``."""
     x0, y0, x1, y1 = bbox
@@ -327,8 +374,15 @@ def _boat(cv: _Canvas, cx: float, wy: float, size: float, light: float) -> None:
     def hull(d: ImageDraw.ImageDraw, s: float) -> None:
         lx, ly = (cx - x0) * s, (wy - y0) * s
         L = size * s
-        d.polygon([(lx - L * 0.5, ly - L * 0.12), (lx + L * 0.55, ly - L * 0.16), (lx + L * 0.38, ly + L * 0.04),
-                   (lx - L * 0.4, ly + L * 0.04)], fill=255)
+        d.polygon(
+            [
+                (lx - L * 0.5, ly - L * 0.12),
+                (lx + L * 0.55, ly - L * 0.16),
+                (lx + L * 0.38, ly + L * 0.04),
+                (lx - L * 0.4, ly + L * 0.04),
+            ],
+            fill=255,
+        )
         d.rectangle([lx - L * 0.2, ly - L * 0.28, lx + L * 0.08, ly - L * 0.1], fill=255)  # wheelhouse
         d.line([(lx + L * 0.02, ly - L * 0.12), (lx + L * 0.02, ly - L * 0.95)], fill=255, width=max(1, int(s * 2)))
         d.line([(lx + L * 0.02, ly - L * 0.9), (lx + L * 0.45, ly - L * 0.18)], fill=255, width=max(1, int(s)))
@@ -339,7 +393,7 @@ def _boat(cv: _Canvas, cx: float, wy: float, size: float, light: float) -> None:
     _glow(cv, lantern_x, lantern_y, _c(255, 170, 80), size * 0.35, 0.35)
     # the lantern's wobbly reflection
     y, x = cv.grid()
-    refl = np.exp(-((x - lantern_x) / (size * 0.05)) ** 2) * np.exp(-np.clip(y - wy, 0, None) / (size * 0.5))
+    refl = np.exp(-(((x - lantern_x) / (size * 0.05)) ** 2)) * np.exp(-np.clip(y - wy, 0, None) / (size * 0.5))
     refl *= (y > wy) * (0.5 + 0.5 * np.sin(y * 0.9))
     cv.add(_c(255, 180, 90), (0.6 * refl).astype(np.float32))
 
@@ -354,8 +408,9 @@ def _gulls(cv: _Canvas, count: int, area: tuple[float, float, float, float], col
         x1, y1 = int(gx + span) + 2, int(gy + span * 0.4) + 2
         lift = rng.uniform(0.15, 0.35)
 
-        def draw(d: ImageDraw.ImageDraw, s: float, gx: float = gx, gy: float = gy, span: float = span,
-                 lift: float = lift) -> None:
+        def draw(
+            d: ImageDraw.ImageDraw, s: float, gx: float = gx, gy: float = gy, span: float = span, lift: float = lift
+        ) -> None:
             cxl, cyl = (gx - x0) * s, (gy - y0) * s
             w = span * s
             pts_l = [(cxl - w * (1 - k / 8), cyl - w * lift * np.sin(np.pi * k / 8)) for k in range(9)]
@@ -366,12 +421,23 @@ def _gulls(cv: _Canvas, count: int, area: tuple[float, float, float, float], col
         _shape(cv, (x0, y0, x1, y1), draw, color)
 
 
-def _headland(cv: _Canvas, horizon: float, edge_x: float, plateau: float, facing_left: bool, top_col: np.ndarray,
-              bottom_col: np.ndarray, rim: np.ndarray | None) -> np.ndarray:
+def _headland(
+    cv: _Canvas,
+    horizon: float,
+    edge_x: float,
+    plateau: float,
+    facing_left: bool,
+    top_col: np.ndarray,
+    bottom_col: np.ndarray,
+    rim: np.ndarray | None,
+) -> np.ndarray:
     """A grassy cliff rising from the water on one side of the frame; returns its top profile (y per column)."""
     x = np.arange(cv.w, dtype=np.float32)
-    rise = _smoothstep(edge_x, edge_x + cv.w * 0.06, x) if facing_left else 1 - _smoothstep(edge_x - cv.w * 0.06,
-                                                                                            edge_x, x)
+    rise = (
+        _smoothstep(edge_x, edge_x + cv.w * 0.06, x)
+        if facing_left
+        else 1 - _smoothstep(edge_x - cv.w * 0.06, edge_x, x)
+    )
     top = cv.h + 5 - (cv.h + 5 - plateau) * rise + _profile(cv.w, cv.rng, 160.0, 14.0) * rise
     _land(cv, top, top_col, bottom_col, rim, texture=0.3)
     # rock strata on the steep face
@@ -395,18 +461,28 @@ def _finish(cv: _Canvas, vignette: float = 0.28) -> Image.Image:
 
 # --- the five scenes -----------------------------------------------------------------------------------------------
 
+
 def _sunset(cv: _Canvas) -> None:
     h, w = cv.h, cv.w
     hz = h * 0.62
-    _sky(cv, [(0, (34, 22, 70)), (0.35, (112, 48, 112)), (0.62, (226, 104, 84)), (0.85, (252, 168, 92)),
-              (1, (255, 212, 140))], hz)
+    _sky(
+        cv,
+        [
+            (0, (34, 22, 70)),
+            (0.35, (112, 48, 112)),
+            (0.62, (226, 104, 84)),
+            (0.85, (252, 168, 92)),
+            (1, (255, 212, 140)),
+        ],
+        hz,
+    )
     sx, sy = w * 0.36, hz - h * 0.035
     _glow(cv, sx, sy, _c(255, 170, 90), h * 0.35, 0.35)
     _glow(cv, sx, sy, _c(255, 220, 160), h * 0.09, 0.6)
     _clouds(cv, h * 0.08, hz * 0.85, 0.42, _c(255, 170, 150), _c(90, 50, 100), sy)
     _disc(cv, sx, sy, h * 0.05, _c(255, 246, 214) * 1.2, textured=False)
     _glow(cv, sx, sy, _c(255, 200, 120), h * 0.06, 0.25)
-    far = hz - 30 + _profile(w, cv.rng, 400, 26) - 40 * np.exp(-((np.arange(w) - w * 0.1) / (w * 0.12)) ** 2)
+    far = hz - 30 + _profile(w, cv.rng, 400, 26) - 40 * np.exp(-(((np.arange(w) - w * 0.1) / (w * 0.12)) ** 2))
     far = hz + 5 - (hz + 5 - far) * (1 - _smoothstep(w * 0.24, w * 0.31, np.arange(w, dtype=np.float32)))
     _land(cv, far.astype(np.float32), _c(140, 72, 104), _c(120, 62, 96), None, texture=0.05)
     _sea(cv, hz, _c(40, 28, 66), _c(206, 118, 104), sx, _c(255, 190, 110), 0.045)
@@ -453,7 +529,7 @@ def _starfield(cv: _Canvas) -> None:
     norm = np.hypot(nx, ny)
 
     def band(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        return np.exp(-(((nx * xs + ny * ys + c) / norm) / (h * 0.16)) ** 2)
+        return np.exp(-((((nx * xs + ny * ys + c) / norm) / (h * 0.16)) ** 2))
 
     dist = band(x, y)
     mottle = _fbm(h, w, 180.0, cv.rng, octaves=5, stretch=1.0)
@@ -464,8 +540,9 @@ def _starfield(cv: _Canvas) -> None:
     _glow(cv, w * 0.16, h * 0.16, _c(150, 160, 200), h * 0.12, 0.12)
     _sea(cv, hz, _c(6, 8, 20), _c(24, 30, 52), None, _c(0, 0, 0))
     xs = np.arange(w, dtype=np.float32)
-    for k, (base, amp, col) in enumerate([(hz - 20, 40, (20, 24, 40)), (hz + 60, 70, (12, 14, 26)),
-                                           (h * 0.9, 60, (5, 6, 12))]):
+    for k, (base, amp, col) in enumerate(
+        [(hz - 20, 40, (20, 24, 40)), (hz + 60, 70, (12, 14, 26)), (h * 0.9, 60, (5, 6, 12))]
+    ):
         prof = base + _profile(w, cv.rng, 520 - 120 * k, amp)
         if k == 0:
             prof = np.where(xs > w * 0.55, prof, h + 5)

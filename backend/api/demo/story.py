@@ -1,4 +1,5 @@
 """The demo story seeded by ``manage.py seed_demo``: original prose, one procedural scene per segment."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -3,6 +3,7 @@
 Everything is generated, nothing is mocked: images are written by Pillow, WAV files by the app's own
 ``write_wav_pcm16`` and other audio containers by the same ffmpeg binary the app uses.
 """
+
 from __future__ import annotations
 
 import io
@@ -12,13 +13,12 @@ from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
+from core_engine.audio_utils import write_wav_pcm16
+from core_engine.render_utils import require_ffmpeg
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from rest_framework.test import APIClient
-
-from core_engine.audio_utils import write_wav_pcm16
-from core_engine.render_utils import require_ffmpeg
 
 PROJECTS_URL = "/api/projects/"
 IMPORT_URL = "/api/projects/import/"
@@ -109,9 +109,7 @@ def write_silence(path: Path, seconds: float, sample_rate: int = 8000) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     codec = _CODECS[path.suffix]
-    ffmpeg(
-        "-f", "lavfi", "-i", f"anullsrc=r={sample_rate}:cl=mono", "-t", f"{seconds:.3f}", *codec, str(path)
-    )
+    ffmpeg("-f", "lavfi", "-i", f"anullsrc=r={sample_rate}:cl=mono", "-t", f"{seconds:.3f}", *codec, str(path))
     return path
 
 
@@ -149,7 +147,7 @@ def import_story(client: APIClient, texts: list[str], title: str = "Imported") -
     return response.json()
 
 
-def upload(client: APIClient, segment_id: str, **files: SimpleUploadedFile):  # noqa: ANN201
+def upload(client: APIClient, segment_id: str, **files: SimpleUploadedFile):
     """Multipart ``PATCH /api/segments/{id}/`` with the given file fields; returns the response."""
     return client.patch(segment_url(segment_id), files, format="multipart")
 
@@ -158,7 +156,7 @@ def media_path(url: str) -> Path:
     """The file under MEDIA_ROOT that a ``/media/...`` URL (absolute or not) points at."""
     path = urlparse(url).path
     assert path.startswith(settings.MEDIA_URL), url
-    return Path(settings.MEDIA_ROOT) / path[len(settings.MEDIA_URL):]
+    return Path(settings.MEDIA_ROOT) / path[len(settings.MEDIA_URL) :]
 
 
 def fetch(client: APIClient, url: str, **headers: str) -> tuple[int, bytes, Any]:
@@ -171,7 +169,7 @@ def fetch(client: APIClient, url: str, **headers: str) -> tuple[int, bytes, Any]
     return response.status_code, body, response
 
 
-def assert_error(response, status: int, field: str | None = None, *words: str) -> dict:  # noqa: ANN001
+def assert_error(response, status: int, field: str | None = None, *words: str) -> dict:
     """Check an error response: status, an ``error`` string, the field named (as key or in the text), the words."""
     assert response.status_code == status, (response.status_code, response.content)
     body = response.json()

@@ -1,4 +1,5 @@
 """The ``render_story`` and ``render`` management commands with real files and real small renders."""
+
 from __future__ import annotations
 
 import io
@@ -7,12 +8,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from core_engine.render_utils import probe_video
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from api.models import Project, ProjectStatus
 from api.tests.helpers import write_image, write_wav
-from core_engine.render_utils import probe_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,10 +32,13 @@ def test_render_story_imports_renders_and_prints_the_path(tmp_path):
     write_image(media / "two.jpg", "JPEG", size=(300, 400), colour=(0, 120, 250))
     write_wav(media / "one.wav", 0.8)
     write_wav(media / "two.wav", 0.6)
-    story = write_story(tmp_path, [
-        {"text_content": "One.", "image": "files/one.png", "audio": "files/one.wav"},
-        {"text_content": "Two.", "image": "files/two.jpg", "audio": "files/two.wav"},
-    ])
+    story = write_story(
+        tmp_path,
+        [
+            {"text_content": "One.", "image": "files/one.png", "audio": "files/one.wav"},
+            {"text_content": "Two.", "image": "files/two.jpg", "audio": "files/two.wav"},
+        ],
+    )
     out = tmp_path / "exported" / "story.mp4"
     stdout = io.StringIO()
     call_command("render_story", str(story), "--out", str(out), *SMALL, stdout=stdout, stderr=io.StringIO())

@@ -1,5 +1,6 @@
 """``POST /api/projects/import/``: JSON and text stories become a project with ordered segments, or a 400 that says
 which segment/block is wrong and creates nothing."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,11 @@ from api.tests.helpers import IMPORT_URL, assert_error, project_url
 pytestmark = pytest.mark.django_db
 
 
-def post_import(client: APIClient, body: dict):  # noqa: ANN201
+def post_import(client: APIClient, body: dict):
     return client.post(IMPORT_URL, body, format="json")
 
 
-def import_text(client: APIClient, raw_text: str, title: str = "Pasted"):  # noqa: ANN201
+def import_text(client: APIClient, raw_text: str, title: str = "Pasted"):
     return post_import(client, {"format": "text", "title": title, "raw_text": raw_text})
 
 
@@ -86,8 +87,14 @@ def test_json_import_of_the_corpus_story_ignores_extra_keys(client: APIClient, c
 def test_json_import_passes_output_format_options(client: APIClient) -> None:
     response = post_import(
         client,
-        {"format": "json", "title": "Small", "segments": [{"text_content": "One."}],
-         "resolution_width": 640, "resolution_height": 360, "framerate": 24},
+        {
+            "format": "json",
+            "title": "Small",
+            "segments": [{"text_content": "One."}],
+            "resolution_width": 640,
+            "resolution_height": 360,
+            "framerate": 24,
+        },
     )
     assert response.status_code == 201, response.content
     project = Project.objects.get(pk=response.json()["id"])
@@ -231,9 +238,7 @@ def test_text_import_keeps_blank_line_inside_a_text_as_a_paragraph_break(client:
     raw = "Text: First paragraph\ncontinues here.\n\nSecond paragraph.\nPrompt: a picture\n"
     response = import_text(client, raw)
     assert response.status_code == 201, response.content
-    assert texts_and_prompts(response.json()) == [
-        ("First paragraph continues here.\n\nSecond paragraph.", "a picture")
-    ]
+    assert texts_and_prompts(response.json()) == [("First paragraph continues here.\n\nSecond paragraph.", "a picture")]
 
 
 def test_text_import_two_dashes_are_not_a_separator(client: APIClient) -> None:

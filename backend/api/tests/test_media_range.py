@@ -1,4 +1,5 @@
 """``/media/``: whole files, single byte ranges (206/416) so a ``<video>`` can seek, and no way out of MEDIA_ROOT."""
+
 from __future__ import annotations
 
 import random

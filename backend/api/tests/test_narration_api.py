@@ -1,4 +1,5 @@
 """Narration endpoints with real synthesis by the built-in engine, task status, staleness flag, settings."""
+
 from __future__ import annotations
 
 import uuid
@@ -100,12 +101,14 @@ def test_generate_all_audio_skipping_rules(client):
     Segment.objects.filter(pk=ids[1]).update(is_locked=True)
     Segment.objects.filter(pk=ids[2]).update(text_content="")
 
-    resp = client.post(f"/api/projects/{project['id']}/generate-all-audio/",
-                       {"skip_locked": True, "force": False}, format="json")
+    resp = client.post(
+        f"/api/projects/{project['id']}/generate-all-audio/", {"skip_locked": True, "force": False}, format="json"
+    )
     assert resp.status_code == 202
-    assert {k: resp.data[k] for k in ("total_segments", "segments_to_process", "skipped_locked",
-                                      "skipped_existing", "skipped_empty")} == {
-        "total_segments": 4, "segments_to_process": 2, "skipped_locked": 1, "skipped_existing": 0, "skipped_empty": 1}
+    assert {
+        k: resp.data[k]
+        for k in ("total_segments", "segments_to_process", "skipped_locked", "skipped_existing", "skipped_empty")
+    } == {"total_segments": 4, "segments_to_process": 2, "skipped_locked": 1, "skipped_existing": 0, "skipped_empty": 1}
     task = finish(client, resp.data["task_id"])
     assert sorted(c["segment_id"] for c in task["completed_segments"]) == sorted([ids[0], ids[3]])
 
@@ -122,8 +125,9 @@ def test_generate_all_audio_skipping_rules(client):
     finish(client, stale.data["task_id"])
 
     # force regenerates existing narration; skip_locked=false includes locked segments
-    forced = client.post(f"/api/projects/{project['id']}/generate-all-audio/",
-                         {"skip_locked": False, "force": True}, format="json")
+    forced = client.post(
+        f"/api/projects/{project['id']}/generate-all-audio/", {"skip_locked": False, "force": True}, format="json"
+    )
     assert forced.status_code == 202
     assert forced.data["segments_to_process"] == 3 and forced.data["skipped_locked"] == 0
     finish(client, forced.data["task_id"])
@@ -144,13 +148,21 @@ def test_settings_and_voices(client):
     assert {"id", "name", "language", "gender"} <= set(voices["voices"][0])
 
     voice = voices["voices"][-1]["id"]
-    resp = client.patch("/api/settings/", {"default_voice_id": voice, "tts_speed": 1.5, "zoom_intensity": 1.6},
-                        format="json")
+    resp = client.patch(
+        "/api/settings/", {"default_voice_id": voice, "tts_speed": 1.5, "zoom_intensity": 1.6}, format="json"
+    )
     assert resp.status_code == 200
     assert (resp.data["default_voice_id"], resp.data["tts_speed"], resp.data["zoom_intensity"]) == (voice, 1.5, 1.6)
 
-    for field, value in [("tts_speed", 0.4), ("tts_speed", 2.1), ("zoom_intensity", 0.9), ("zoom_intensity", 2.5),
-                         ("default_voice_id", "no-such-voice"), ("subtitle_color", "white"), ("tts_speed", "fast")]:
+    for field, value in [
+        ("tts_speed", 0.4),
+        ("tts_speed", 2.1),
+        ("zoom_intensity", 0.9),
+        ("zoom_intensity", 2.5),
+        ("default_voice_id", "no-such-voice"),
+        ("subtitle_color", "white"),
+        ("tts_speed", "fast"),
+    ]:
         bad = client.patch("/api/settings/", {field: value}, format="json")
         assert bad.status_code == 400, (field, value)
         assert field in bad.data and field in bad.data["error"]

@@ -1,4 +1,5 @@
 """Projects: create, list (paginated, with segment count and thumbnail), detail, edit, delete, 404 and 409."""
+
 from __future__ import annotations
 
 import uuid
@@ -46,8 +47,14 @@ def test_create_project_with_defaults(client: APIClient) -> None:
 def test_create_project_with_format_and_ignores_read_only_fields(client: APIClient) -> None:
     response = client.post(
         PROJECTS_URL,
-        {"title": "Small", "resolution_width": 1280, "resolution_height": 720, "framerate": 24,
-         "status": "COMPLETED", "output_path": "/media/evil.mp4"},
+        {
+            "title": "Small",
+            "resolution_width": 1280,
+            "resolution_height": 720,
+            "framerate": 24,
+            "status": "COMPLETED",
+            "output_path": "/media/evil.mp4",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -164,16 +171,27 @@ def test_patch_title_and_resolution(client: APIClient) -> None:
     assert (data["title"], data["resolution_width"], data["resolution_height"]) == ("New", 1280, 720)
     project = Project.objects.get(pk=body["id"])
     assert (project.title, project.resolution_width, project.resolution_height, project.framerate) == (
-        "New", 1280, 720, 30
+        "New",
+        1280,
+        720,
+        30,
     )
 
 
 def test_patch_odd_width_is_checked_against_the_stored_height(client: APIClient) -> None:
     body = create_project(client, "T")
-    assert_error(client.patch(project_url(body["id"]), {"resolution_width": 1279}, format="json"), 400,
-                 "resolution_width", "even")
-    assert_error(client.patch(project_url(body["id"]), {"resolution_height": 719}, format="json"), 400,
-                 "resolution_height", "even")
+    assert_error(
+        client.patch(project_url(body["id"]), {"resolution_width": 1279}, format="json"),
+        400,
+        "resolution_width",
+        "even",
+    )
+    assert_error(
+        client.patch(project_url(body["id"]), {"resolution_height": 719}, format="json"),
+        400,
+        "resolution_height",
+        "even",
+    )
     project = Project.objects.get(pk=body["id"])
     assert (project.resolution_width, project.resolution_height) == (1920, 1080)
 
@@ -247,7 +265,11 @@ def test_status_of_a_new_project(client: APIClient) -> None:
     response = client.get(f"{project_url(body['id'])}status/")
     assert response.status_code == 200
     assert response.json() == {
-        "project_id": body["id"], "status": "DRAFT", "progress": None, "output_url": None, "error": None
+        "project_id": body["id"],
+        "status": "DRAFT",
+        "progress": None,
+        "output_url": None,
+        "error": None,
     }
 
 

@@ -4,6 +4,7 @@ ffmpeg discovery, concurrency, recovery after a stopped server.
 Renders are real (320×180, 12 fps, segments of about a second) and run on the real TaskManager worker; tests that
 must observe a render while it is queued hold the single worker with a gate task instead of sleeping.
 """
+
 from __future__ import annotations
 
 import threading
@@ -11,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from core_engine.render_utils import probe_video
 from django.conf import settings
 from rest_framework.test import APIClient
 
@@ -18,7 +20,6 @@ from api.models import Project, ProjectStatus
 from api.task_manager import TaskManager
 from api.tasks import INTERRUPTED_ERROR, recover_interrupted_renders
 from api.tests.helpers import import_story, media_path, write_image, write_wav
-from core_engine.render_utils import probe_video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,8 +46,11 @@ def hold_worker():
 def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), files=True) -> dict:
     """A 320×180 12 fps project with one image and one WAV per segment, made through the API."""
     project = import_story(client, [f"Segment {i + 1}." for i in range(len(durations))], title="Render test")
-    resp = client.patch(f"/api/projects/{project['id']}/",
-                        {"resolution_width": 320, "resolution_height": 180, "framerate": 12}, format="json")
+    resp = client.patch(
+        f"/api/projects/{project['id']}/",
+        {"resolution_width": 320, "resolution_height": 180, "framerate": 12},
+        format="json",
+    )
     assert resp.status_code == 200, resp.data
     if files:
         colours = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 200, 40)]
@@ -190,8 +194,13 @@ def test_status_of_draft(client):
     project = client.post("/api/projects/", {"title": "Draft"}, format="json").data
     resp = client.get(f"/api/projects/{project['id']}/status/")
     assert resp.status_code == 200
-    assert resp.data == {"project_id": project["id"], "status": "DRAFT", "progress": None, "output_url": None,
-                         "error": None}
+    assert resp.data == {
+        "project_id": project["id"],
+        "status": "DRAFT",
+        "progress": None,
+        "output_url": None,
+        "error": None,
+    }
 
 
 def test_status_of_unknown_project_is_404(client):

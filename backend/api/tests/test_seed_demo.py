@@ -1,4 +1,5 @@
 """``manage.py seed_demo``: one narrated, illustrated demo project, created once."""
+
 from __future__ import annotations
 
 import wave
@@ -6,13 +7,13 @@ from io import StringIO
 
 import numpy as np
 import pytest
+from core_engine.tts import synthesize_to_wav
 from django.core.management import call_command
 from PIL import Image
 
 from api.demo.scenes import SCENES, render_scene
 from api.demo.story import DEMO_SEGMENTS, DEMO_TITLE
 from api.models import GlobalSettings, Project, Segment, text_hash
-from core_engine.tts import synthesize_to_wav
 
 
 def run_seed(*args: str) -> str:
@@ -93,5 +94,5 @@ def test_scenes_are_deterministic_detailed_and_distinct() -> None:
             assert np.abs(np.diff(quarter, axis=1)).mean() > 0.2
     names = list(first)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             assert np.abs(first[a] - first[b]).mean() > 10, f"{a} and {b} look alike"

@@ -1,4 +1,5 @@
 """Segments: append, read, edit text/prompt/lock, delete with re-indexing and file removal, reorder."""
+
 from __future__ import annotations
 
 import uuid
@@ -34,8 +35,9 @@ def story(client: APIClient) -> dict:
 
 def order_in_db(project_id: str) -> list[tuple[str, int]]:
     return list(
-        Segment.objects.filter(project_id=project_id).order_by("sequence_index").values_list("text_content",
-                                                                                             "sequence_index")
+        Segment.objects.filter(project_id=project_id)
+        .order_by("sequence_index")
+        .values_list("text_content", "sequence_index")
     )
 
 
@@ -43,7 +45,7 @@ def set_processing(project_id: str) -> None:
     assert Project.objects.filter(pk=project_id).update(status=ProjectStatus.PROCESSING) == 1
 
 
-def reorder(client: APIClient, project_id: str, ids: list):  # noqa: ANN201
+def reorder(client: APIClient, project_id: str, ids: list):
     return client.post(f"{project_url(project_id)}reorder/", {"segment_ids": ids}, format="json")
 
 
@@ -69,8 +71,13 @@ def test_create_after_import_and_delete_uses_the_count(client: APIClient, story:
 def test_create_ignores_client_sequence_index_and_files(client: APIClient, story: dict) -> None:
     response = client.post(
         SEGMENTS_URL,
-        {"project": story["id"], "text_content": "E", "sequence_index": 0, "audio_duration": 99.0,
-         "image_file": "/etc/passwd"},
+        {
+            "project": story["id"],
+            "text_content": "E",
+            "sequence_index": 0,
+            "audio_duration": 99.0,
+            "image_file": "/etc/passwd",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -145,8 +152,7 @@ def test_patch_cannot_change_index_duration_or_project(client: APIClient, story:
 
 def test_patch_text_over_the_limit_is_refused(client: APIClient, story: dict) -> None:
     seg = story["segments"][0]
-    assert_error(client.patch(segment_url(seg["id"]), {"text_content": "y" * 5001}, format="json"), 400,
-                 "text_content")
+    assert_error(client.patch(segment_url(seg["id"]), {"text_content": "y" * 5001}, format="json"), 400, "text_content")
     assert Segment.objects.get(pk=seg["id"]).text_content == "A"
 
 

@@ -1,5 +1,6 @@
 """Image and narration uploads (multipart ``PATCH /api/segments/{id}/``): accepted formats, server-chosen names,
 measured durations, refusals that name the field and the reason, and refusals that change nothing."""
+
 from __future__ import annotations
 
 import io
@@ -59,15 +60,19 @@ def noisy_jpeg(size: tuple[int, int] = (256, 256)) -> bytes:
     return buf.getvalue()
 
 
-def raw_multipart_patch(client: APIClient, url: str, field: str, filename: str, data: bytes):  # noqa: ANN201
+def raw_multipart_patch(client: APIClient, url: str, field: str, filename: str, data: bytes):
     """A multipart PATCH written by hand, so the filename reaches the server exactly as a hostile client sends it
     (Django's test client would strip the directories itself)."""
     boundary = "----storyreel-test-boundary"
     body = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return client.generic("PATCH", url, body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
@@ -124,8 +129,9 @@ def test_hostile_image_filename_is_not_used(
     assert not any("evil" in str(p) for p in media_root.parent.rglob("*"))
 
 
-def test_hostile_audio_filename_is_not_used(client: APIClient, story: dict, seg: dict, media_root: Path,
-                                            tmp_path: Path) -> None:
+def test_hostile_audio_filename_is_not_used(
+    client: APIClient, story: dict, seg: dict, media_root: Path, tmp_path: Path
+) -> None:
     data = write_wav(tmp_path / "x.wav", 0.3, RATE).read_bytes()
     response = raw_multipart_patch(client, segment_url(seg["id"]), "audio_file", "../../evil name.wav", data)
     assert response.status_code == 200, response.content
@@ -192,7 +198,8 @@ def _empty(_: Path) -> SimpleUploadedFile:
         (_gif_named_jpg, "GIF images are not supported"),
         (_over_25_mb, "limit is 25 MB"),
         pytest.param(  # Pillow itself warns about 81 MP before our check refuses it
-            _over_80_megapixels, "limit is 80",
+            _over_80_megapixels,
+            "limit is 80",
             marks=pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning"),
         ),
         (_empty, "empty"),
@@ -200,7 +207,12 @@ def _empty(_: Path) -> SimpleUploadedFile:
     ids=["text-as-jpg", "truncated-jpeg", "gif", "gif-as-jpg", "over-25MB", "over-80MP", "empty"],
 )
 def test_bad_image_is_refused_and_the_previous_one_kept(
-    client: APIClient, seg: dict, media_root: Path, tmp_path: Path, make, reason: str  # noqa: ANN001
+    client: APIClient,
+    seg: dict,
+    media_root: Path,
+    tmp_path: Path,
+    make,
+    reason: str,
 ) -> None:
     before = upload(client, seg["id"], image_file=image_upload("first.png", "PNG")).json()["image_file"]
     before_bytes = media_path(before).read_bytes()
@@ -228,9 +240,7 @@ def test_bad_audio_next_to_good_image_stores_neither(client: APIClient, seg: dic
     assert_error(response, 400, "audio_file")
     stored = Segment.objects.get(pk=seg["id"])
     assert not stored.image_file and not stored.audio_file
-    assert not (media_root / "projects").exists() or not any(
-        p.is_file() for p in (media_root / "projects").rglob("*")
-    )
+    assert not (media_root / "projects").exists() or not any(p.is_file() for p in (media_root / "projects").rglob("*"))
 
 
 # -- audio: accepted ------------------------------------------------------------------------------------------------
@@ -275,8 +285,7 @@ def test_client_cannot_set_audio_duration(client: APIClient, seg: dict, tmp_path
         ("speech_04_male_librispeech_ogg_16k_mono_14.8s.ogg", 14.84),
     ],
 )
-def test_real_recordings_from_the_corpus(client: APIClient, seg: dict, corpus: Path, name: str,
-                                         seconds: float) -> None:
+def test_real_recordings_from_the_corpus(client: APIClient, seg: dict, corpus: Path, name: str, seconds: float) -> None:
     response = upload(client, seg["id"], audio_file=upload_from(corpus / name))
     assert response.status_code == 200, response.content
     assert response.json()["audio_duration"] == pytest.approx(seconds, abs=0.02)
@@ -339,7 +348,12 @@ def _image_named_wav(_: Path) -> SimpleUploadedFile:
     ids=["empty", "garbage-as-wav", "txt-extension", "no-extension", "over-10-min", "too-short", "png-as-wav"],
 )
 def test_bad_audio_is_refused_and_the_previous_one_kept(
-    client: APIClient, seg: dict, media_root: Path, tmp_path: Path, make, reason: str  # noqa: ANN001
+    client: APIClient,
+    seg: dict,
+    media_root: Path,
+    tmp_path: Path,
+    make,
+    reason: str,
 ) -> None:
     first = upload(client, seg["id"], audio_file=upload_from(write_wav(tmp_path / "first.wav", 0.5, RATE))).json()
     before_bytes = media_path(first["audio_file"]).read_bytes()
@@ -377,8 +391,9 @@ def test_replacing_audio_deletes_the_old_file_and_updates_the_duration(
 ) -> None:
     seg = import_story(client, ["One."])["segments"][0]
     old = upload(client, seg["id"], audio_file=upload_from(write_wav(tmp_path / "a.wav", 0.5, RATE))).json()
-    new = upload(client, seg["id"], audio_file=upload_from(convert_audio(write_wav(tmp_path / "b.wav", 1.0, RATE),
-                                                                         ".flac"))).json()
+    new = upload(
+        client, seg["id"], audio_file=upload_from(convert_audio(write_wav(tmp_path / "b.wav", 1.0, RATE), ".flac"))
+    ).json()
     assert new["audio_file"] != old["audio_file"]
     assert not media_path(old["audio_file"]).exists()
     assert media_path(new["audio_file"]).is_file() and new["audio_file"].endswith(".flac")

@@ -1,4 +1,5 @@
 """Camera paths and frames of the Ken Burns effect (no encoding; fast)."""
+
 from __future__ import annotations
 
 import math

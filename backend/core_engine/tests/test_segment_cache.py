@@ -1,4 +1,5 @@
 """Segment cache: what the keys depend on, incremental re-renders, atomic entries and pruning."""
+
 from __future__ import annotations
 
 import dataclasses

@@ -1,4 +1,5 @@
 """Narration engine: real espeak-ng synthesis, WAV format, loudness, silence, speed, voices and hostile text."""
+
 from __future__ import annotations
 
 import subprocess
@@ -189,7 +190,7 @@ def test_concurrent_synthesis_is_serialised(engine: SpeechEngine) -> None:
         try:
             for _ in range(5):
                 sizes.append(engine.synthesize(SENTENCE, None, 1.0).size)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -1,4 +1,5 @@
 """End-to-end renders (small: 320×180 at 12 fps) checked by decoding the result with ffmpeg."""
+
 from __future__ import annotations
 
 import subprocess

@@ -5,6 +5,7 @@ variable (default ``"espeak-ng"``, which is built in and needs nothing but ``pip
 an engine (e.g. a neural one reading user-supplied model files) means writing a :class:`SpeechEngine` subclass whose
 constructor raises when it cannot load, and adding it to :data:`ENGINES`.
 """
+
 from __future__ import annotations
 
 import logging

@@ -16,6 +16,7 @@ Protocol on stdin/stdout, one request at a time:
 - on start-up the worker writes a hello line: ``{"ok": true, "sample_rate": int, "data_path": str,
   "voices": [[name, language, identifier, gender], ...], "variants": [...]}`` or ``{"ok": false, ...}``.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -69,8 +70,14 @@ def _load():
     lib.espeak_ListVoices.argtypes = [ctypes.POINTER(EspeakVoice)]
     lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(EspeakVoice))
     lib.espeak_Synth.argtypes = [
-        ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-        ctypes.c_void_p, ctypes.c_void_p,
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.c_void_p,
+        ctypes.c_void_p,
     ]
     lib.espeak_Synth.restype = ctypes.c_int
     rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, data_path.encode(), INITIALIZE_DONT_EXIT)
@@ -93,12 +100,14 @@ def _list(lib, variants: bool) -> list[list]:
         v = array[i].contents
         # first entry of the languages list: one priority byte, then a NUL-terminated code
         lang = ctypes.string_at(v.languages + 1).decode("utf-8", "replace") if v.languages else ""
-        found.append([
-            (v.name or b"").decode("utf-8", "replace"),
-            lang,
-            (v.identifier or b"").decode("utf-8", "replace"),
-            int(v.gender),
-        ])
+        found.append(
+            [
+                (v.name or b"").decode("utf-8", "replace"),
+                lang,
+                (v.identifier or b"").decode("utf-8", "replace"),
+                int(v.gender),
+            ]
+        )
         i += 1
     del keep
     return found
@@ -118,10 +127,15 @@ def main() -> int:
 
     try:
         lib, rate, data_path = _load()
-        reply({
-            "ok": True, "sample_rate": rate, "data_path": data_path,
-            "voices": _list(lib, False), "variants": _list(lib, True),
-        })
+        reply(
+            {
+                "ok": True,
+                "sample_rate": rate,
+                "data_path": data_path,
+                "voices": _list(lib, False),
+                "variants": _list(lib, True),
+            }
+        )
     except Exception as exc:  # reported to the parent, which logs it and treats the engine as unavailable
         reply({"ok": False, "error": "init", "detail": f"{type(exc).__name__}: {exc}"})
         return 1

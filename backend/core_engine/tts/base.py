@@ -3,6 +3,7 @@
 An engine turns narration text into float32 mono samples at its native rate; :func:`core_engine.tts.synthesize_to_wav`
 does the rest (loudness, silence trimming, the WAV file). Engines never touch Django.
 """
+
 from __future__ import annotations
 
 import re

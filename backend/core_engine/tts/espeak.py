@@ -14,6 +14,7 @@ variant from ``espeak-ng-data/voices/!v`` (``"en-us+Annie"``, ``"de+f3"``); matc
 :meth:`EspeakEngine.list_voices` lists every usable language voice plus every variant applied to the default
 language; any installed language+variant pair is accepted by :meth:`EspeakEngine.synthesize`.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -220,7 +221,11 @@ class _WorkerPool:
                 self._worker = None
                 logger.error(
                     "espeak-ng worker failed (%s, exit code %s) on %d characters with voice %s; stderr: %s",
-                    exc, worker.proc.returncode, len(text), voice, worker.stderr_tail(500) or "-",
+                    exc,
+                    worker.proc.returncode,
+                    len(text),
+                    voice,
+                    worker.stderr_tail(500) or "-",
                 )
                 raise SpeechError(
                     "The speech engine failed on this text. It may contain characters this voice cannot read: "
@@ -284,7 +289,9 @@ class EspeakEngine(SpeechEngine):
             sorted(self._languages.values(), key=lambda v: v.id)[0].id,
         )
         logger.info(
-            "espeak-ng ready: %d languages, %d variants, %d Hz", len(self._languages), len(self._variants),
+            "espeak-ng ready: %d languages, %d variants, %d Hz",
+            len(self._languages),
+            len(self._variants),
             self.sample_rate,
         )
 
@@ -366,8 +373,9 @@ class EspeakEngine(SpeechEngine):
         if not header.get("ok"):
             if header.get("error") == "voice":
                 raise SpeechError(f"The voice '{voice_id}' could not be loaded. Choose another voice.")
-            logger.error("espeak-ng could not speak %d characters with %s: %s", len(cleaned), espeak_name,
-                         header.get("detail"))
+            logger.error(
+                "espeak-ng could not speak %d characters with %s: %s", len(cleaned), espeak_name, header.get("detail")
+            )
             raise SpeechError("The speech engine could not speak this text.")
         if header.get("aborted"):
             raise SpeechError(
@@ -375,8 +383,9 @@ class EspeakEngine(SpeechEngine):
                 "several segments."
             )
         if header.get("status") != 0:
-            logger.error("espeak_Synth returned %s for %d characters with %s", header.get("status"), len(cleaned),
-                         espeak_name)
+            logger.error(
+                "espeak_Synth returned %s for %d characters with %s", header.get("status"), len(cleaned), espeak_name
+            )
             raise SpeechError("The speech engine could not speak this text.")
         samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
         if samples.size == 0 or float(np.max(np.abs(samples))) < 1e-4:

@@ -1,4 +1,5 @@
 """``python backend/manage.py render PROJECT_ID``: render an existing project with a terminal progress bar."""
+
 from __future__ import annotations
 
 import uuid
@@ -12,10 +13,10 @@ from api.models import Project
 class Command(BaseCommand):
     help = "Render an existing project to MP4 and print the output path."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("project_id", help="the project's id (UUID)")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         project = Project.objects.filter(pk=_as_uuid(options["project_id"])).first()
         if project is None:
             raise CommandError(f"No project with id {options['project_id']}")

@@ -3,6 +3,7 @@
 Imports a story (the JSON import format, where each segment may also name ``image`` and ``audio`` files relative
 to the JSON file), renders it with a terminal progress bar and prints the output path.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,14 +25,16 @@ from api.segment_files import attach_audio, attach_image
 class Command(BaseCommand):
     help = "Import a story JSON (with image/audio files), render it to MP4 and print the output path."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
-        parser.add_argument("story", help="story JSON: {title, segments:[{text_content, image_prompt?, image?, audio?}]}")
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "story", help="story JSON: {title, segments:[{text_content, image_prompt?, image?, audio?}]}"
+        )
         parser.add_argument("--out", help="copy the rendered MP4 to this file as well")
         parser.add_argument("--width", type=int, default=1920, help="video width in pixels (default 1920)")
         parser.add_argument("--height", type=int, default=1080, help="video height in pixels (default 1080)")
         parser.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         for key, low, high in (("width", 16, 3840), ("height", 16, 2160), ("fps", 1, 60)):
             if not low <= options[key] <= high or (key != "fps" and options[key] % 2):
                 raise CommandError(f"--{key} must be {'an even number ' if key != 'fps' else ''}from {low} to {high}")
@@ -57,7 +60,9 @@ class Command(BaseCommand):
                 )
                 for index, (item, seg) in enumerate(zip(story["segments"], parsed)):
                     segment = Segment.objects.create(
-                        project=project, sequence_index=index, text_content=seg.text_content,
+                        project=project,
+                        sequence_index=index,
+                        text_content=seg.text_content,
                         image_prompt=seg.image_prompt,
                     )
                     for key, attach in (("image", attach_image), ("audio", attach_audio)):
@@ -77,7 +82,7 @@ class Command(BaseCommand):
         self.stdout.write(str(output))
 
     @staticmethod
-    def _attach(segment: Segment, index: int, key: str, path: Path, attach) -> None:  # noqa: ANN001
+    def _attach(segment: Segment, index: int, key: str, path: Path, attach) -> None:
         if not path.is_file():
             raise CommandError(f"Segment {index + 1}: {key} file {path} does not exist")
         with path.open("rb") as fh:

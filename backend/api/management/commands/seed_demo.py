@@ -5,6 +5,7 @@ and changes nothing. Everything is generated locally in a few seconds: images wi
 (:mod:`api.demo.scenes`), narration with the built-in speech engine (:func:`core_engine.tts.synthesize_to_wav`) using
 the global voice and speed settings.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from core_engine.tts import SpeechError, get_engine, synthesize_to_wav
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -20,7 +22,6 @@ from django.db import transaction
 from api.demo.scenes import DEFAULT_SIZE, scene_jpeg
 from api.demo.story import DEMO_SEGMENTS, DEMO_TITLE
 from api.models import GlobalSettings, Project, Segment, text_hash
-from core_engine.tts import SpeechError, get_engine, synthesize_to_wav
 
 logger = logging.getLogger(__name__)
 
