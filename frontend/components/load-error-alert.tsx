@@ -5,11 +5,21 @@ import { Button } from "@/components/ui/button";
 import type { ApiError } from "@/lib/api";
 
 /** A failed load: "Cannot reach the StoryReel backend at …" for network errors, the server's reason otherwise. */
-export function LoadErrorAlert({ error, onRetry, title }: { error: ApiError; onRetry?: () => void; title?: string }) {
+export function LoadErrorAlert({
+  error,
+  onRetry,
+  title,
+}: {
+  error: ApiError;
+  onRetry?: () => void;
+  title?: string;
+}) {
   return (
     <Alert variant="destructive">
       <ServerCrashIcon aria-hidden="true" />
-      <AlertTitle>{title ?? (error.isNetworkError ? "The backend is unreachable" : "Something went wrong")}</AlertTitle>
+      <AlertTitle>
+        {title ?? (error.isNetworkError ? "The backend is unreachable" : "Something went wrong")}
+      </AlertTitle>
       <AlertDescription>
         <p>{error.message}</p>
         {error.isNetworkError && (

@@ -42,9 +42,14 @@ export function VideoFormatFields({
             <SelectValue />
           </SelectTrigger>
           <SelectContent>
-            {!isPreset && <SelectItem value={currentKey}>{resolutionLabel(value.width, value.height)}</SelectItem>}
+            {!isPreset && (
+              <SelectItem value={currentKey}>{resolutionLabel(value.width, value.height)}</SelectItem>
+            )}
             {RESOLUTION_PRESETS.map((preset) => (
-              <SelectItem key={resolutionKey(preset.width, preset.height)} value={resolutionKey(preset.width, preset.height)}>
+              <SelectItem
+                key={resolutionKey(preset.width, preset.height)}
+                value={resolutionKey(preset.width, preset.height)}
+              >
                 {preset.label}
               </SelectItem>
             ))}

@@ -62,7 +62,11 @@ async function recordProgressTexts(page: Page) {
         if (text && seen[seen.length - 1] !== text && !seen.includes(text)) seen.push(text);
       }
     };
-    new MutationObserver(capture).observe(document.body, { subtree: true, childList: true, characterData: true });
+    new MutationObserver(capture).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
   });
   return () => page.evaluate(() => (window as unknown as { __progressLog: string[] }).__progressLog);
 }
@@ -73,9 +77,13 @@ async function playAndCheck(video: Locator, width: number) {
     v.muted = true;
     await v.play();
   });
-  await expect.poll(async () => (await videoState(video)).readyState, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await videoState(video)).readyState, { timeout: 30_000 })
+    .toBeGreaterThanOrEqual(2);
   const start = (await videoState(video)).currentTime;
-  await expect.poll(async () => (await videoState(video)).currentTime, { timeout: 20_000 }).toBeGreaterThan(start + 0.3);
+  await expect
+    .poll(async () => (await videoState(video)).currentTime, { timeout: 20_000 })
+    .toBeGreaterThan(start + 0.3);
   expect((await videoState(video)).videoWidth).toBe(width);
 }
 
@@ -107,7 +115,9 @@ test("a pasted story becomes a narrated video that plays, downloads and re-rende
   const segments = page.getByTestId("segment-card");
   await expect(segments).toHaveCount(3);
   await expect(page.getByLabel("Project title")).toHaveValue(TITLE);
-  await expect(segments.nth(1).getByLabel("Narration text")).toHaveValue("Below him, the sea had gone quiet.");
+  await expect(segments.nth(1).getByLabel("Narration text")).toHaveValue(
+    "Below him, the sea had gone quiet.",
+  );
   await expect(page.getByRole("button", { name: "Export Video" })).toBeDisabled();
 
   // ── A small video, for speed ────────────────────────────────────────────────────────────────
@@ -129,7 +139,9 @@ test("a pasted story becomes a narrated video that plays, downloads and re-rende
   // ── Narration for all segments ────────────────────────────────────────────────────────────
   await page.getByRole("button", { name: "Generate all narration" }).click();
   for (let i = 1; i <= 3; i += 1) {
-    await expect(page.getByLabel(`Narration audio for segment ${i}`)).toBeAttached({ timeout: NARRATION_TIMEOUT });
+    await expect(page.getByLabel(`Narration audio for segment ${i}`)).toBeAttached({
+      timeout: NARRATION_TIMEOUT,
+    });
     await expect(page.getByTestId(`narration-duration-${i}`)).not.toHaveText("0:00");
   }
 
@@ -152,7 +164,12 @@ test("a pasted story becomes a narrated video that plays, downloads and re-rende
   // The progress advanced: the backend's phases and "Segment X of Y (Z%)" lines were shown.
   const seen = await progressLog();
   test.info().annotations.push({ type: "render progress", description: seen.join(" | ") });
-  const localTexts = new Set(["Checking segments…", "Preparing render…", "Queued", "Waiting for the render to start…"]);
+  const localTexts = new Set([
+    "Checking segments…",
+    "Preparing render…",
+    "Queued",
+    "Waiting for the render to start…",
+  ]);
   const segmentLines = seen.filter((text) => /^Segment \d+ of 3 \(\d+%\)$/.test(text));
   const backendPhases = seen.filter((text) => !localTexts.has(text) && !segmentLines.includes(text));
   expect(segmentLines.length, `progress seen: ${seen.join(" | ")}`).toBeGreaterThanOrEqual(1);
@@ -171,7 +188,9 @@ test("a pasted story becomes a narrated video that plays, downloads and re-rende
   });
   const afterSeek = await videoState(video);
   expect(Math.abs(afterSeek.currentTime - duration / 2)).toBeLessThan(1.5);
-  await expect.poll(async () => (await videoState(video)).readyState, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(async () => (await videoState(video)).readyState, { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(2);
 
   await page.screenshot({ path: path.join(SCREENSHOTS, "editor-completed.png"), fullPage: true });
 
@@ -191,7 +210,9 @@ test("a pasted story becomes a narrated video that plays, downloads and re-rende
   await page.getByRole("menuitem", { name: "Re-Render" }).click();
   // (The backend may finish at once when nothing changed since the last render, so progress can be brief.)
   await expect(page.getByRole("button", { name: "Download Video" })).toBeVisible({ timeout: RENDER_TIMEOUT });
-  await expect.poll(() => page.getByTestId("video-preview").getAttribute("src"), { timeout: 30_000 }).not.toBe(firstSrc);
+  await expect
+    .poll(() => page.getByTestId("video-preview").getAttribute("src"), { timeout: 30_000 })
+    .not.toBe(firstSrc);
   await playAndCheck(page.getByTestId("video-preview"), 640);
 
   // ── The dashboard shows the finished project ─────────────────────────────────────────────────
@@ -220,9 +241,14 @@ test("import errors are shown next to the paste area", async ({ page }) => {
   await page.getByRole("button", { name: "Import story" }).first().click();
   const dialog = page.getByRole("dialog", { name: "Import a story" });
   await dialog.getByRole("tab", { name: "JSON" }).click();
-  await dialog.getByLabel("Story JSON").fill(
-    JSON.stringify({ title: "Broken story", segments: [{ text_content: "Fine." }, { text_content: "  " }] }),
-  );
+  await dialog
+    .getByLabel("Story JSON")
+    .fill(
+      JSON.stringify({
+        title: "Broken story",
+        segments: [{ text_content: "Fine." }, { text_content: "  " }],
+      }),
+    );
   await dialog.getByRole("button", { name: "Import story" }).click();
   const error = dialog.getByRole("alert");
   await expect(error).toContainText("Segment 2");

@@ -144,7 +144,12 @@ async function request<T>(config: AxiosRequestConfig): Promise<T> {
   }
 }
 
-function upload<T>(url: string, field: string, file: File, onProgress?: (fraction: number) => void): Promise<T> {
+function upload<T>(
+  url: string,
+  field: string,
+  file: File,
+  onProgress?: (fraction: number) => void,
+): Promise<T> {
   const form = new FormData();
   form.append(field, file);
   return request<T>({
@@ -183,7 +188,11 @@ export const importStory = (data: ImportStoryRequest) =>
   request<ProjectDetail>({ method: "POST", url: "/projects/import/", data });
 
 export const reorderSegments = (projectId: string, segmentIds: string[]) =>
-  request<Segment[]>({ method: "POST", url: `/projects/${projectId}/reorder/`, data: { segment_ids: segmentIds } });
+  request<Segment[]>({
+    method: "POST",
+    url: `/projects/${projectId}/reorder/`,
+    data: { segment_ids: segmentIds },
+  });
 
 // ── Segments ──────────────────────────────────────────────────────────────────────────────────────
 

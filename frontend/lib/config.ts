@@ -50,6 +50,9 @@ export function toAbsoluteMediaUrl(pathOrUrl: string): string {
 
 /** Serialises the client config for an inline `<script>`; `<` is escaped so no value can close the tag. */
 export function clientConfigScript(config: StoryReelClientConfig): string {
-  const json = JSON.stringify(config).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  const json = JSON.stringify(config)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
   return `window.__STORYREEL_CONFIG__=${json};`;
 }

@@ -14,7 +14,8 @@ export function checkImageFile(file: File): string | null {
 }
 
 export function checkAudioFile(file: File): string | null {
-  const looksLikeAudio = file.type.startsWith("audio/") || /\.(mp3|wav|m4a|aac|ogg|oga|flac|webm)$/i.test(file.name);
+  const looksLikeAudio =
+    file.type.startsWith("audio/") || /\.(mp3|wav|m4a|aac|ogg|oga|flac|webm)$/i.test(file.name);
   if (!looksLikeAudio) return `“${file.name}” is not an audio file. Use MP3, WAV, M4A, OGG or FLAC.`;
   if (file.size > MAX_AUDIO_BYTES) {
     return `The file is ${formatFileSize(file.size)}; the limit is ${formatFileSize(MAX_AUDIO_BYTES).replace(".0", "")}.`;

@@ -12,7 +12,10 @@ export interface PollOptions {
  * "stop" or the returned function is called. A tick that throws counts as "continue": the caller decides what a
  * transient error means inside `tick`.
  */
-export function startPolling(tick: () => Promise<PollDecision>, { intervalMs, immediate = true }: PollOptions): () => void {
+export function startPolling(
+  tick: () => Promise<PollDecision>,
+  { intervalMs, immediate = true }: PollOptions,
+): () => void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
 

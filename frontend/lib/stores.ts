@@ -157,7 +157,11 @@ export const useRenderStore = create<RenderStore>()((set, get) => {
           set({ ...base, renderStatus: "completed", renderError: null });
           break;
         case "FAILED":
-          set({ ...base, renderStatus: "failed", renderError: project.render_error ?? "The last render failed." });
+          set({
+            ...base,
+            renderStatus: "failed",
+            renderError: project.render_error ?? "The last render failed.",
+          });
           break;
         case "DRAFT":
           set({ ...base, renderStatus: "idle", renderProgress: null, renderError: null });
@@ -370,7 +374,12 @@ export const useProjectStore = create<ProjectStore>()((set, get) => {
           segments: state.project.segments.map((s) => {
             const result = done.get(s.id);
             return result
-              ? { ...s, audio_file: result.audio_url, audio_duration: result.audio_duration, audio_matches_text: true }
+              ? {
+                  ...s,
+                  audio_file: result.audio_url,
+                  audio_duration: result.audio_duration,
+                  audio_matches_text: true,
+                }
               : s;
           }),
         },
@@ -389,7 +398,10 @@ export const useProjectStore = create<ProjectStore>()((set, get) => {
   };
 
   /** Polls a narration task until it ends, then refreshes the project. */
-  const followNarrationTask = (taskId: string, onEnd: (status: TaskStatusResponse | null, error?: ApiError) => void) => {
+  const followNarrationTask = (
+    taskId: string,
+    onEnd: (status: TaskStatusResponse | null, error?: ApiError) => void,
+  ) => {
     narrationPollers.get(taskId)?.();
     let misses = 0;
     const stop = startPolling(
@@ -561,7 +573,10 @@ export const useProjectStore = create<ProjectStore>()((set, get) => {
         followNarrationTask(task.task_id, (status, error) => {
           if (error) finish(error.message);
           else if (status?.status === "FAILED") {
-            finish(status.errors.find((e) => e.segment_id === segmentId)?.error ?? "Narration could not be generated.");
+            finish(
+              status.errors.find((e) => e.segment_id === segmentId)?.error ??
+                "Narration could not be generated.",
+            );
           } else finish();
         });
       } catch (error) {
@@ -576,7 +591,9 @@ export const useProjectStore = create<ProjectStore>()((set, get) => {
         const taskId = result.task_id;
         // The same rule as the server's: unlocked, with text, and no narration or narration of older text.
         const pendingSegmentIds = project.segments
-          .filter((s) => !s.is_locked && s.text_content.trim() && (!s.audio_file || s.audio_matches_text === false))
+          .filter(
+            (s) => !s.is_locked && s.text_content.trim() && (!s.audio_file || s.audio_matches_text === false),
+          )
           .map((s) => s.id);
         set({
           batchNarration: {
@@ -687,6 +704,9 @@ export const useProjectListStore = create<ProjectListStore>()((set, get) => ({
 
   deleteProject: async (id) => {
     await api.deleteProject(id);
-    set((state) => ({ projects: state.projects.filter((p) => p.id !== id), count: Math.max(0, state.count - 1) }));
+    set((state) => ({
+      projects: state.projects.filter((p) => p.id !== id),
+      count: Math.max(0, state.count - 1),
+    }));
   },
 }));

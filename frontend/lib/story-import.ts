@@ -1,8 +1,7 @@
 import type { ImportSegmentInput } from "@/lib/types";
 
 export type ParsedStoryJson =
-  | { ok: true; title: string | null; segments: ImportSegmentInput[] }
-  | { ok: false; error: string };
+  { ok: true; title: string | null; segments: ImportSegmentInput[] } | { ok: false; error: string };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -27,7 +26,8 @@ export function parseStoryJson(raw: string): ParsedStoryJson {
     const reason = error instanceof Error ? error.message : "it could not be parsed";
     return { ok: false, error: `That isn't valid JSON: ${reason}` };
   }
-  const title = isRecord(data) && typeof data.title === "string" && data.title.trim() ? data.title.trim() : null;
+  const title =
+    isRecord(data) && typeof data.title === "string" && data.title.trim() ? data.title.trim() : null;
   const list = Array.isArray(data) ? data : isRecord(data) ? data.segments : undefined;
   if (!Array.isArray(list)) {
     return { ok: false, error: 'Expected an object with a "segments" array, or an array of segments.' };

@@ -12,14 +12,19 @@ describe("API errors", () => {
     const error = await client.listProjects().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).isNetworkError).toBe(true);
-    expect((error as ApiError).message).toBe(`Cannot reach the StoryReel backend at ${TEST_API}. Is it running?`);
+    expect((error as ApiError).message).toBe(
+      `Cannot reach the StoryReel backend at ${TEST_API}. Is it running?`,
+    );
   });
 
   it("keeps the summary, field messages and details of a 400", async () => {
     server.use(
       http.post(api("/projects/import/"), () =>
         HttpResponse.json(
-          { error: "The story could not be imported", details: ["Segment 2: text_content must not be empty"] },
+          {
+            error: "The story could not be imported",
+            details: ["Segment 2: text_content must not be empty"],
+          },
           { status: 400 },
         ),
       ),
@@ -44,7 +49,9 @@ describe("API errors", () => {
   });
 
   it("describes a server error without a JSON body", async () => {
-    server.use(http.get(api("/projects/:id/"), () => new HttpResponse("<h1>Server Error</h1>", { status: 500 })));
+    server.use(
+      http.get(api("/projects/:id/"), () => new HttpResponse("<h1>Server Error</h1>", { status: 500 })),
+    );
     const error = (await client.getProject(PROJECT_ID).catch((caught: unknown) => caught)) as ApiError;
     expect(error.status).toBe(500);
     expect(error.message).toBe("The backend reported an unexpected error (HTTP 500).");
@@ -103,6 +110,8 @@ describe("API calls", () => {
 
   it("builds the download and video URLs from the API base", () => {
     expect(client.getDownloadUrl(PROJECT_ID)).toBe(`${TEST_API}/api/projects/${PROJECT_ID}/download/`);
-    expect(client.getVideoUrl("/media/projects/1/output/final.mp4")).toBe(`${TEST_API}/media/projects/1/output/final.mp4`);
+    expect(client.getVideoUrl("/media/projects/1/output/final.mp4")).toBe(
+      `${TEST_API}/media/projects/1/output/final.mp4`,
+    );
   });
 });

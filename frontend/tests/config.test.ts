@@ -1,4 +1,10 @@
-import { clientConfigScript, DEFAULT_API_URL, getApiBaseUrl, resolveServerApiUrl, toAbsoluteMediaUrl } from "@/lib/config";
+import {
+  clientConfigScript,
+  DEFAULT_API_URL,
+  getApiBaseUrl,
+  resolveServerApiUrl,
+  toAbsoluteMediaUrl,
+} from "@/lib/config";
 
 import { TEST_API } from "./msw";
 
@@ -10,7 +16,9 @@ describe("API base URL", () => {
 
   it("prefers the runtime STORYREEL_API_URL on the server", () => {
     vi.stubEnv("NEXT_PUBLIC_API_URL", "http://build-time:8000");
-    expect(resolveServerApiUrl({ STORYREEL_API_URL: "http://127.0.0.1:8765/" })).toBe("http://127.0.0.1:8765");
+    expect(resolveServerApiUrl({ STORYREEL_API_URL: "http://127.0.0.1:8765/" })).toBe(
+      "http://127.0.0.1:8765",
+    );
   });
 
   it("falls back to NEXT_PUBLIC_API_URL, then localhost:8000", () => {
@@ -29,7 +37,9 @@ describe("API base URL", () => {
   });
 
   it("prefixes URL-relative media paths and keeps absolute ones", () => {
-    expect(toAbsoluteMediaUrl("/media/projects/1/output/final.mp4")).toBe(`${TEST_API}/media/projects/1/output/final.mp4`);
+    expect(toAbsoluteMediaUrl("/media/projects/1/output/final.mp4")).toBe(
+      `${TEST_API}/media/projects/1/output/final.mp4`,
+    );
     expect(toAbsoluteMediaUrl("http://cdn/x.png")).toBe("http://cdn/x.png");
   });
 

@@ -18,7 +18,9 @@ vi.mock("next/navigation", () => ({
 
 function serveProjects(projects: Project[]) {
   server.use(
-    http.get(api("/projects/"), () => HttpResponse.json({ count: projects.length, next: null, previous: null, results: projects })),
+    http.get(api("/projects/"), () =>
+      HttpResponse.json({ count: projects.length, next: null, previous: null, results: projects }),
+    ),
   );
 }
 
@@ -32,13 +34,25 @@ function renderDashboard() {
 
 beforeEach(() => {
   push.mockReset();
-  useProjectListStore.setState({ projects: [], count: 0, nextPage: null, listStatus: "idle", listError: null });
+  useProjectListStore.setState({
+    projects: [],
+    count: 0,
+    nextPage: null,
+    listStatus: "idle",
+    listError: null,
+  });
 });
 
 describe("ProjectDashboard", () => {
   it("lists projects with status, segment count and a Watch action for finished videos", async () => {
     serveProjects([
-      makeProject({ id: "p1", title: "Finished story", status: "COMPLETED", segment_count: 3, thumbnail_url: "http://x/1.png" }),
+      makeProject({
+        id: "p1",
+        title: "Finished story",
+        status: "COMPLETED",
+        segment_count: 3,
+        thumbnail_url: "http://x/1.png",
+      }),
       makeProject({ id: "p2", title: "Work in progress", status: "DRAFT", segment_count: 1 }),
     ]);
     renderDashboard();
@@ -49,7 +63,10 @@ describe("ProjectDashboard", () => {
     expect(finished.getByRole("link", { name: "Finished story" })).toHaveAttribute("href", "/projects/p1");
     expect(finished.getByText(/3 segments/)).toBeInTheDocument();
     expect(finished.getByLabelText("Render status: Completed")).toBeInTheDocument();
-    expect(finished.getByRole("link", { name: "Watch Finished story" })).toHaveAttribute("href", "/projects/p1#preview");
+    expect(finished.getByRole("link", { name: "Watch Finished story" })).toHaveAttribute(
+      "href",
+      "/projects/p1#preview",
+    );
 
     const draft = within(cards[1]!);
     expect(draft.getByText(/1 segment\b/)).toBeInTheDocument();
@@ -68,7 +85,9 @@ describe("ProjectDashboard", () => {
   it("says when the backend can't be reached, and retries", async () => {
     server.use(http.get(api("/projects/"), () => HttpResponse.error()));
     renderDashboard();
-    expect(await screen.findByText(`Cannot reach the StoryReel backend at ${TEST_API}. Is it running?`)).toBeInTheDocument();
+    expect(
+      await screen.findByText(`Cannot reach the StoryReel backend at ${TEST_API}. Is it running?`),
+    ).toBeInTheDocument();
     serveProjects([makeProject({ title: "Back again" })]);
     await userEvent.click(screen.getByRole("button", { name: "Try again" }));
     expect(await screen.findByRole("link", { name: "Back again" })).toBeInTheDocument();
@@ -103,7 +122,10 @@ describe("ProjectDashboard", () => {
         expect(body).toMatchObject({ format: "text", title: "Tide" });
         if (attempts === 1) {
           return HttpResponse.json(
-            { error: "The story could not be imported", details: ["Segment 2: text_content must not be empty"] },
+            {
+              error: "The story could not be imported",
+              details: ["Segment 2: text_content must not be empty"],
+            },
             { status: 400 },
           );
         }

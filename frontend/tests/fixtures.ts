@@ -49,7 +49,10 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
 }
 
 export function makeProjectDetail(overrides: Partial<ProjectDetail> = {}): ProjectDetail {
-  const segments = overrides.segments ?? [makeSegment({ sequence_index: 0 }), makeSegment({ sequence_index: 1 })];
+  const segments = overrides.segments ?? [
+    makeSegment({ sequence_index: 0 }),
+    makeSegment({ sequence_index: 1 }),
+  ];
   return { ...makeProject(overrides), segments, segment_count: segments.length, ...overrides };
 }
 

@@ -42,7 +42,14 @@ describe("ProjectEditor", () => {
         statusCalls += 1;
         if (statusCalls === 1) {
           return HttpResponse.json(
-            statusResponse({ progress: { current_segment: 1, total_segments: 2, percentage: 50, current_phase: "Rendering segment 2" } }),
+            statusResponse({
+              progress: {
+                current_segment: 1,
+                total_segments: 2,
+                percentage: 50,
+                current_phase: "Rendering segment 2",
+              },
+            }),
           );
         }
         project = makeProjectDetail({
@@ -53,7 +60,12 @@ describe("ProjectEditor", () => {
         return HttpResponse.json(
           statusResponse({
             status: "COMPLETED",
-            progress: { current_segment: 2, total_segments: 2, percentage: 100, current_phase: "Export complete" },
+            progress: {
+              current_segment: 2,
+              total_segments: 2,
+              percentage: 100,
+              current_phase: "Export complete",
+            },
             output_url: `/media/projects/${PROJECT_ID}/output/final.mp4`,
           }),
         );
@@ -90,7 +102,12 @@ describe("ProjectEditor", () => {
             segments: [
               makeSegment({ sequence_index: 0 }),
               makeSegment({ sequence_index: 1, image_file: null }),
-              makeSegment({ sequence_index: 2, audio_file: null, audio_duration: null, audio_matches_text: null }),
+              makeSegment({
+                sequence_index: 2,
+                audio_file: null,
+                audio_duration: null,
+                audio_matches_text: null,
+              }),
             ],
           }),
         ),
@@ -105,7 +122,9 @@ describe("ProjectEditor", () => {
   });
 
   it("says when the project does not exist", async () => {
-    server.use(http.get(api("/projects/:id/"), () => HttpResponse.json({ detail: "Not found." }, { status: 404 })));
+    server.use(
+      http.get(api("/projects/:id/"), () => HttpResponse.json({ detail: "Not found." }, { status: 404 })),
+    );
     renderEditor();
     await settle();
     expect(screen.getByText("Project not found")).toBeInTheDocument();

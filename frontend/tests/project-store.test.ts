@@ -41,7 +41,9 @@ describe("loading", () => {
   });
 
   it("records a 404", async () => {
-    server.use(http.get(api("/projects/:id/"), () => HttpResponse.json({ detail: "Not found." }, { status: 404 })));
+    server.use(
+      http.get(api("/projects/:id/"), () => HttpResponse.json({ detail: "Not found." }, { status: 404 })),
+    );
     await store().loadProject("missing");
     expect(store().loadStatus).toBe("error");
     expect(store().loadError?.status).toBe(404);
@@ -109,11 +111,16 @@ describe("segments", () => {
   it("replaces a segment with the server's copy after saving text", async () => {
     server.use(
       http.patch(api("/segments/:id/"), () =>
-        HttpResponse.json(makeSegment({ sequence_index: 0, text_content: "New words", audio_matches_text: false })),
+        HttpResponse.json(
+          makeSegment({ sequence_index: 0, text_content: "New words", audio_matches_text: false }),
+        ),
       ),
     );
     await store().saveSegment("seg-1", { text_content: "New words" });
-    expect(store().project?.segments[0]).toMatchObject({ text_content: "New words", audio_matches_text: false });
+    expect(store().project?.segments[0]).toMatchObject({
+      text_content: "New words",
+      audio_matches_text: false,
+    });
   });
 });
 
@@ -134,7 +141,10 @@ describe("narration", () => {
     let polls = 0;
     server.use(
       http.post(api("/segments/:id/generate-audio/"), () =>
-        HttpResponse.json({ task_id: "tts_seg-1", segment_id: "seg-1", status: "PENDING", message: "Queued" }, { status: 202 }),
+        HttpResponse.json(
+          { task_id: "tts_seg-1", segment_id: "seg-1", status: "PENDING", message: "Queued" },
+          { status: 202 },
+        ),
       ),
       http.get(api("/tasks/:taskId/status/"), () => {
         polls += 1;
@@ -144,7 +154,9 @@ describe("narration", () => {
             : taskStatus({
                 status: "COMPLETED",
                 progress: { current: 1, total: 1, percentage: 100 },
-                completed_segments: [{ segment_id: "seg-1", audio_url: "http://a/new.wav", audio_duration: 3.5 }],
+                completed_segments: [
+                  { segment_id: "seg-1", audio_url: "http://a/new.wav", audio_duration: 3.5 },
+                ],
               }),
         );
       }),
@@ -170,11 +182,18 @@ describe("narration", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     server.use(
       http.post(api("/segments/:id/generate-audio/"), () =>
-        HttpResponse.json({ task_id: "tts_seg-2", segment_id: "seg-2", status: "PENDING", message: "Queued" }, { status: 202 }),
+        HttpResponse.json(
+          { task_id: "tts_seg-2", segment_id: "seg-2", status: "PENDING", message: "Queued" },
+          { status: 202 },
+        ),
       ),
       http.get(api("/tasks/:taskId/status/"), () =>
         HttpResponse.json(
-          taskStatus({ task_id: "tts_seg-2", status: "FAILED", errors: [{ segment_id: "seg-2", error: "No voice installed" }] }),
+          taskStatus({
+            task_id: "tts_seg-2",
+            status: "FAILED",
+            errors: [{ segment_id: "seg-2", error: "No voice installed" }],
+          }),
         ),
       ),
     );
@@ -223,7 +242,11 @@ describe("narration", () => {
                 progress: { current: 1, total: 2, percentage: 50 },
                 completed_segments: [{ segment_id: "seg-2", audio_url: "http://a/2.wav", audio_duration: 2 }],
               })
-            : taskStatus({ task_id: "tts_batch", status: "COMPLETED", progress: { current: 2, total: 2, percentage: 100 } }),
+            : taskStatus({
+                task_id: "tts_batch",
+                status: "COMPLETED",
+                progress: { current: 2, total: 2, percentage: 100 },
+              }),
         );
       }),
     );

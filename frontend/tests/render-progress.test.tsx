@@ -24,7 +24,12 @@ describe("RenderProgress", () => {
         statusCalls += 1;
         return HttpResponse.json(
           statusResponse({
-            progress: { current_segment: 2, total_segments: 5, percentage: 40, current_phase: "Rendering segment 3" },
+            progress: {
+              current_segment: 2,
+              total_segments: 5,
+              percentage: 40,
+              current_phase: "Rendering segment 3",
+            },
           }),
         );
       }),
@@ -39,7 +44,12 @@ describe("RenderProgress", () => {
 
   it("formats the progress line", () => {
     expect(
-      describeRenderProgress({ current_segment: 2, total_segments: 5, percentage: 40, current_phase: "Encoding" }),
+      describeRenderProgress({
+        current_segment: 2,
+        total_segments: 5,
+        percentage: 40,
+        current_phase: "Encoding",
+      }),
     ).toBe("Segment 2 of 5 (40%)");
   });
 
@@ -50,7 +60,10 @@ describe("RenderProgress", () => {
     await settle();
     expect(screen.getByText("Segment 2 of 5 (40%)")).toBeInTheDocument();
     expect(screen.getByText("Rendering segment 3")).toBeInTheDocument();
-    expect(screen.getByRole("progressbar", { name: "Render progress" })).toHaveAttribute("aria-valuenow", "40");
+    expect(screen.getByRole("progressbar", { name: "Render progress" })).toHaveAttribute(
+      "aria-valuenow",
+      "40",
+    );
   });
 
   it("polls every 3 s while mounted and stops on unmount", async () => {
@@ -74,7 +87,12 @@ describe("RenderProgress", () => {
         return HttpResponse.json(
           statusResponse({
             status: "COMPLETED",
-            progress: { current_segment: 5, total_segments: 5, percentage: 100, current_phase: "Export complete" },
+            progress: {
+              current_segment: 5,
+              total_segments: 5,
+              percentage: 100,
+              current_phase: "Export complete",
+            },
             output_url: "/media/final.mp4",
           }),
         );

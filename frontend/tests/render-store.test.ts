@@ -95,7 +95,10 @@ describe("startRender", () => {
   it("follows a render that is already running on 409", async () => {
     server.use(
       http.post(api("/projects/:id/render/"), () =>
-        HttpResponse.json({ error: "Already rendering", project_id: PROJECT_ID, status: "PROCESSING" }, { status: 409 }),
+        HttpResponse.json(
+          { error: "Already rendering", project_id: PROJECT_ID, status: "PROCESSING" },
+          { status: 409 },
+        ),
       ),
     );
     await state().startRender(PROJECT_ID);
@@ -104,7 +107,9 @@ describe("startRender", () => {
 
   it("fails with the error when ffmpeg is missing (500)", async () => {
     server.use(
-      http.post(api("/projects/:id/render/"), () => HttpResponse.json({ error: "ffmpeg was not found" }, { status: 500 })),
+      http.post(api("/projects/:id/render/"), () =>
+        HttpResponse.json({ error: "ffmpeg was not found" }, { status: 500 }),
+      ),
     );
     await state().startRender(PROJECT_ID);
     expect(state()).toMatchObject({ renderStatus: "failed", renderError: "ffmpeg was not found" });
@@ -126,8 +131,22 @@ describe("pollRenderStatus", () => {
 
   it("asks at once and then every 3 seconds, updating the progress", async () => {
     const calls = queueStatuses(
-      statusResponse({ progress: { current_segment: 1, total_segments: 5, percentage: 20, current_phase: "Rendering segment 2" } }),
-      statusResponse({ progress: { current_segment: 2, total_segments: 5, percentage: 40, current_phase: "Rendering segment 3" } }),
+      statusResponse({
+        progress: {
+          current_segment: 1,
+          total_segments: 5,
+          percentage: 20,
+          current_phase: "Rendering segment 2",
+        },
+      }),
+      statusResponse({
+        progress: {
+          current_segment: 2,
+          total_segments: 5,
+          percentage: 40,
+          current_phase: "Rendering segment 3",
+        },
+      }),
     );
     state().pollRenderStatus(PROJECT_ID);
     await settle();
@@ -158,7 +177,12 @@ describe("pollRenderStatus", () => {
       statusResponse(),
       statusResponse({
         status: "COMPLETED",
-        progress: { current_segment: 5, total_segments: 5, percentage: 100, current_phase: "Export complete" },
+        progress: {
+          current_segment: 5,
+          total_segments: 5,
+          percentage: 100,
+          current_phase: "Export complete",
+        },
         output_url: `/media/projects/${PROJECT_ID}/output/final.mp4`,
       }),
     );
@@ -175,7 +199,9 @@ describe("pollRenderStatus", () => {
   });
 
   it("stops on FAILED with the reason", async () => {
-    const calls = queueStatuses(statusResponse({ status: "FAILED", progress: null, error: "ffmpeg exited with code 1" }));
+    const calls = queueStatuses(
+      statusResponse({ status: "FAILED", progress: null, error: "ffmpeg exited with code 1" }),
+    );
     state().pollRenderStatus(PROJECT_ID);
     await vi.waitFor(() => expect(state().renderStatus).toBe("failed"));
     expect(state().renderError).toBe("ffmpeg exited with code 1");
@@ -194,8 +220,12 @@ describe("pollRenderStatus", () => {
 
   it("never lets the percentage go down", async () => {
     queueStatuses(
-      statusResponse({ progress: { current_segment: 3, total_segments: 5, percentage: 60, current_phase: "Encoding" } }),
-      statusResponse({ progress: { current_segment: 3, total_segments: 5, percentage: 55, current_phase: "Encoding" } }),
+      statusResponse({
+        progress: { current_segment: 3, total_segments: 5, percentage: 60, current_phase: "Encoding" },
+      }),
+      statusResponse({
+        progress: { current_segment: 3, total_segments: 5, percentage: 55, current_phase: "Encoding" },
+      }),
     );
     state().pollRenderStatus(PROJECT_ID);
     await vi.waitFor(() => expect(state().renderProgress?.percentage).toBe(60));
@@ -223,7 +253,11 @@ describe("pollRenderStatus", () => {
 describe("syncFromProject", () => {
   it("resumes a render already running", () => {
     state().syncFromProject(makeProject({ status: "PROCESSING" }));
-    expect(state()).toMatchObject({ renderStatus: "rendering", projectId: PROJECT_ID, renderTaskId: `render_${PROJECT_ID}` });
+    expect(state()).toMatchObject({
+      renderStatus: "rendering",
+      projectId: PROJECT_ID,
+      renderTaskId: `render_${PROJECT_ID}`,
+    });
   });
 
   it("shows a finished video", () => {
@@ -234,8 +268,14 @@ describe("syncFromProject", () => {
   });
 
   it("keeps the reason of a failed render and the last good video", () => {
-    state().syncFromProject(makeProject({ status: "FAILED", render_error: "interrupted", output_url: "/media/x/final.mp4" }));
-    expect(state()).toMatchObject({ renderStatus: "failed", renderError: "interrupted", outputUrl: "/media/x/final.mp4" });
+    state().syncFromProject(
+      makeProject({ status: "FAILED", render_error: "interrupted", output_url: "/media/x/final.mp4" }),
+    );
+    expect(state()).toMatchObject({
+      renderStatus: "failed",
+      renderError: "interrupted",
+      outputUrl: "/media/x/final.mp4",
+    });
   });
 
   it("is idle for a draft", () => {
@@ -258,6 +298,11 @@ describe("downloadVideo and resetRenderState", () => {
   it("returns to idle and forgets everything", () => {
     useRenderStore.setState({ renderStatus: "failed", renderError: "x", outputUrl: "/y", renderTaskId: "t" });
     state().resetRenderState();
-    expect(state()).toMatchObject({ renderStatus: "idle", renderError: null, outputUrl: null, renderTaskId: null });
+    expect(state()).toMatchObject({
+      renderStatus: "idle",
+      renderError: null,
+      outputUrl: null,
+      renderTaskId: null,
+    });
   });
 });

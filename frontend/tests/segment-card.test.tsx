@@ -79,7 +79,10 @@ describe("SegmentCard", () => {
   it("shows the server's reason when an image is refused", async () => {
     server.use(
       http.patch(api("/segments/:id/"), () =>
-        HttpResponse.json({ error: "Invalid image", image_file: ["The image could not be read"] }, { status: 400 }),
+        HttpResponse.json(
+          { error: "Invalid image", image_file: ["The image could not be read"] },
+          { status: 400 },
+        ),
       ),
     );
     renderCard(makeSegment({ image_file: null }));
@@ -91,8 +94,12 @@ describe("SegmentCard", () => {
   it("refuses a non-image before uploading", async () => {
     renderCard(makeSegment({ image_file: null }));
     const input = screen.getByLabelText("Image file for segment 1");
-    await userEvent.upload(input, new File(["x"], "notes.txt", { type: "text/plain" }), { applyAccept: false });
-    expect(await screen.findByText("“notes.txt” is not an image. Use a PNG, JPEG or WebP file.")).toBeInTheDocument();
+    await userEvent.upload(input, new File(["x"], "notes.txt", { type: "text/plain" }), {
+      applyAccept: false,
+    });
+    expect(
+      await screen.findByText("“notes.txt” is not an image. Use a PNG, JPEG or WebP file."),
+    ).toBeInTheDocument();
   });
 
   it("locks editing while locked or rendering", () => {

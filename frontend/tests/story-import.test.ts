@@ -4,7 +4,9 @@ import { parseStoryJson } from "@/lib/story-import";
 describe("parseStoryJson", () => {
   it("reads an object with a title and segments", () => {
     expect(
-      parseStoryJson('{"title":" Tide ","segments":[{"text_content":"One","image_prompt":"Sea"},{"text":"Two"}]}'),
+      parseStoryJson(
+        '{"title":" Tide ","segments":[{"text_content":"One","image_prompt":"Sea"},{"text":"Two"}]}',
+      ),
     ).toEqual({
       ok: true,
       title: "Tide",
@@ -22,8 +24,14 @@ describe("parseStoryJson", () => {
 
   it("explains what is wrong", () => {
     expect(parseStoryJson("")).toEqual({ ok: false, error: "Paste the story as JSON first." });
-    expect(parseStoryJson("{oops")).toMatchObject({ ok: false, error: expect.stringMatching(/^That isn't valid JSON/) });
-    expect(parseStoryJson('{"title":"x"}')).toMatchObject({ ok: false, error: expect.stringContaining('"segments"') });
+    expect(parseStoryJson("{oops")).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^That isn't valid JSON/),
+    });
+    expect(parseStoryJson('{"title":"x"}')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('"segments"'),
+    });
     expect(parseStoryJson("[]")).toEqual({ ok: false, error: "The story has no segments." });
     expect(parseStoryJson("[1]")).toEqual({ ok: false, error: "Segment 1 must be an object or a string." });
   });
@@ -38,7 +46,11 @@ describe("describeRenderBlockers", () => {
 
   it("names each segment and what it lacks", () => {
     expect(
-      describeRenderBlockers([ready, { image_file: null, audio_file: "a" }, { image_file: "i", audio_file: null }]),
+      describeRenderBlockers([
+        ready,
+        { image_file: null, audio_file: "a" },
+        { image_file: "i", audio_file: null },
+      ]),
     ).toEqual(["Segment 2 needs an image", "Segment 3 needs narration"]);
     expect(describeRenderBlockers([{ image_file: null, audio_file: null }])).toEqual([
       "Segment 1 needs an image and narration",

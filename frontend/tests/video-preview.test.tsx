@@ -9,7 +9,15 @@ const SRC = "http://api.storyreel.test/media/projects/p1/output/final.mp4";
 
 describe("VideoPreview", () => {
   it("plays the video with a cache-buster and native controls", () => {
-    render(<VideoPreview src={SRC} version={OUTPUT_INFO.rendered_at} info={OUTPUT_INFO} title="Lighthouse" onDownload={() => {}} />);
+    render(
+      <VideoPreview
+        src={SRC}
+        version={OUTPUT_INFO.rendered_at}
+        info={OUTPUT_INFO}
+        title="Lighthouse"
+        onDownload={() => {}}
+      />,
+    );
     const video = screen.getByTestId("video-preview");
     expect(video.tagName).toBe("VIDEO");
     expect(video).toHaveAttribute("controls");
@@ -17,7 +25,9 @@ describe("VideoPreview", () => {
   });
 
   it("changes the source after a re-render", () => {
-    const { rerender } = render(<VideoPreview src={SRC} version="1" info={null} title="Lighthouse" onDownload={() => {}} />);
+    const { rerender } = render(
+      <VideoPreview src={SRC} version="1" info={null} title="Lighthouse" onDownload={() => {}} />,
+    );
     const first = screen.getByTestId("video-preview").getAttribute("src");
     rerender(<VideoPreview src={SRC} version="2" info={null} title="Lighthouse" onDownload={() => {}} />);
     const second = screen.getByTestId("video-preview").getAttribute("src");
@@ -26,7 +36,9 @@ describe("VideoPreview", () => {
   });
 
   it("shows duration, file size, resolution and frame rate", () => {
-    render(<VideoPreview src={SRC} version="1" info={OUTPUT_INFO} title="Lighthouse" onDownload={() => {}} />);
+    render(
+      <VideoPreview src={SRC} version="1" info={OUTPUT_INFO} title="Lighthouse" onDownload={() => {}} />,
+    );
     expect(screen.getByText("Duration").nextSibling).toHaveTextContent("1:23");
     expect(screen.getByText("File size").nextSibling).toHaveTextContent("12.3 MB");
     expect(screen.getByText("Resolution").nextSibling).toHaveTextContent("640 × 360");
@@ -35,7 +47,9 @@ describe("VideoPreview", () => {
 
   it("offers the download as <title>.mp4", async () => {
     const onDownload = vi.fn();
-    render(<VideoPreview src={SRC} version="1" info={OUTPUT_INFO} title="Lighthouse" onDownload={onDownload} />);
+    render(
+      <VideoPreview src={SRC} version="1" info={OUTPUT_INFO} title="Lighthouse" onDownload={onDownload} />,
+    );
     await userEvent.click(screen.getByRole("button", { name: "Download Lighthouse.mp4" }));
     expect(onDownload).toHaveBeenCalledTimes(1);
   });

@@ -64,7 +64,9 @@ export function CreateProjectDialog({ trigger }: { trigger?: ReactNode }) {
   };
 
   const formatError =
-    error?.fieldMessage("resolution_width") ?? error?.fieldMessage("resolution_height") ?? error?.fieldMessage("framerate");
+    error?.fieldMessage("resolution_width") ??
+    error?.fieldMessage("resolution_height") ??
+    error?.fieldMessage("framerate");
   const generalError = error && !titleError && !formatError ? error.message : null;
 
   return (

@@ -93,7 +93,9 @@ export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
       const titleMessage = apiError.fieldMessage("title");
       const storyField = apiError.fieldMessage(format === "json" ? "segments" : "raw_text");
       const story =
-        titleMessage && !storyField && apiError.details.length === 0 ? undefined : (storyField ?? apiError.message);
+        titleMessage && !storyField && apiError.details.length === 0
+          ? undefined
+          : (storyField ?? apiError.message);
       setErrors({
         title: titleMessage,
         story,
@@ -168,15 +170,16 @@ export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
             <p id={storyHelpId} className="text-xs text-muted-foreground">
               {tab === "text" ? (
                 <>
-                  Separate segments with a line containing only <code className="font-mono">---</code>. Label lines
-                  with <code className="font-mono">Text:</code> and <code className="font-mono">Prompt:</code>, or
-                  paste plain paragraphs.
+                  Separate segments with a line containing only <code className="font-mono">---</code>. Label
+                  lines with <code className="font-mono">Text:</code> and{" "}
+                  <code className="font-mono">Prompt:</code>, or paste plain paragraphs.
                 </>
               ) : (
                 <>
                   An object with <code className="font-mono">title</code> and{" "}
-                  <code className="font-mono">segments</code>, each with <code className="font-mono">text_content</code>{" "}
-                  and an optional <code className="font-mono">image_prompt</code>.
+                  <code className="font-mono">segments</code>, each with{" "}
+                  <code className="font-mono">text_content</code> and an optional{" "}
+                  <code className="font-mono">image_prompt</code>.
                 </>
               )}
             </p>
@@ -184,7 +187,11 @@ export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
         ))}
       </Tabs>
       {errors.story && (
-        <div id={storyErrorId} role="alert" className="grid gap-1 rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive">
+        <div
+          id={storyErrorId}
+          role="alert"
+          className="grid gap-1 rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive"
+        >
           <p className="font-medium">{errors.story}</p>
           {errors.storyDetails && errors.storyDetails.length > 0 && (
             <ul className="list-disc pl-5">

@@ -13,7 +13,10 @@ import { formatDateTime, formatRelativeTime, pluralize } from "@/lib/utils";
 export function ProjectCard({ project }: { project: Project }) {
   const href = `/projects/${project.id}`;
   return (
-    <Card className="group flex flex-col overflow-hidden transition-shadow hover:shadow-md" data-testid="project-card">
+    <Card
+      className="group flex flex-col overflow-hidden transition-shadow hover:shadow-md"
+      data-testid="project-card"
+    >
       <Link href={href} tabIndex={-1} aria-hidden="true" className="relative block aspect-video bg-muted">
         {project.thumbnail_url ? (
           <Image

@@ -54,9 +54,13 @@ export function ProjectDashboard() {
         </div>
       </div>
 
-      {listStatus === "error" && listError && <LoadErrorAlert error={listError} onRetry={() => void loadProjects()} />}
+      {listStatus === "error" && listError && (
+        <LoadErrorAlert error={listError} onRetry={() => void loadProjects()} />
+      )}
 
-      {(listStatus === "loading" || listStatus === "idle") && projects.length === 0 && <ProjectGridSkeleton />}
+      {(listStatus === "loading" || listStatus === "idle") && projects.length === 0 && (
+        <ProjectGridSkeleton />
+      )}
 
       {listStatus === "ready" && projects.length === 0 && <EmptyProjects />}
 

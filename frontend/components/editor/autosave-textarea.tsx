@@ -44,7 +44,8 @@ export function AutosaveTextarea({
   // Adopt a new server value (e.g. after a refresh) unless the person is in the middle of editing.
   if (value !== serverValue) {
     setServerValue(value);
-    if (autosave.status !== "dirty" && autosave.status !== "saving" && autosave.status !== "error") setDraft(value);
+    if (autosave.status !== "dirty" && autosave.status !== "saving" && autosave.status !== "error")
+      setDraft(value);
   }
 
   return (
@@ -52,7 +53,11 @@ export function AutosaveTextarea({
       <div className="flex min-h-7 items-center justify-between gap-2">
         <Label htmlFor={id}>{label}</Label>
         <div className="flex items-center gap-2">
-          <SaveIndicator status={autosave.status} error={autosave.error} onRetry={() => void autosave.flush()} />
+          <SaveIndicator
+            status={autosave.status}
+            error={autosave.error}
+            onRetry={() => void autosave.flush()}
+          />
           {actions}
         </div>
       </div>

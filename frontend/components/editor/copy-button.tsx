@@ -29,13 +29,23 @@ export function CopyButton({ text, label, disabled }: { text: string; label: str
   return (
     <Tooltip>
       <TooltipTrigger asChild>
-        <Button variant="ghost" size="icon-sm" onClick={() => void copy()} disabled={disabled || !text} aria-label={label}>
+        <Button
+          variant="ghost"
+          size="icon-sm"
+          onClick={() => void copy()}
+          disabled={disabled || !text}
+          aria-label={label}
+        >
           {state === "copied" ? <CheckIcon aria-hidden="true" /> : <CopyIcon aria-hidden="true" />}
         </Button>
       </TooltipTrigger>
       <TooltipContent>{feedback}</TooltipContent>
       <span className="sr-only" aria-live="polite">
-        {state === "copied" ? "Copied to the clipboard" : state === "failed" ? "Couldn't copy to the clipboard" : ""}
+        {state === "copied"
+          ? "Copied to the clipboard"
+          : state === "failed"
+            ? "Couldn't copy to the clipboard"
+            : ""}
       </span>
     </Tooltip>
   );

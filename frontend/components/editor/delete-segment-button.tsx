@@ -18,7 +18,10 @@ export function DeleteSegmentButton({
       triggerDisabled={disabled}
       title={<>Delete segment {segmentNumber}?</>}
       description={
-        <>Its narration text, image prompt, image and narration audio will be removed. This can&apos;t be undone.</>
+        <>
+          Its narration text, image prompt, image and narration audio will be removed. This can&apos;t be
+          undone.
+        </>
       }
       confirmLabel="Delete segment"
       onConfirm={onDelete}

@@ -14,7 +14,8 @@ function summarise(result: GenerateAllNarrationResponse): string {
   if (result.task_id === null) {
     if (result.total_segments === 0) return "Add a segment first.";
     const reasons: string[] = [];
-    if (result.skipped_existing) reasons.push(`${pluralize(result.skipped_existing, "segment")} already narrated`);
+    if (result.skipped_existing)
+      reasons.push(`${pluralize(result.skipped_existing, "segment")} already narrated`);
     if (result.skipped_locked) reasons.push(`${result.skipped_locked} locked`);
     if (result.skipped_empty) reasons.push(`${result.skipped_empty} without text`);
     return reasons.length ? `Nothing to generate: ${reasons.join(", ")}.` : "Nothing to generate.";
@@ -63,12 +64,17 @@ export function NarrationToolbar({ disabled }: { disabled?: boolean }) {
             className={message?.isError ? "text-sm text-destructive" : "text-sm text-muted-foreground"}
             role={message?.isError ? "alert" : "status"}
           >
-            {message?.text ?? "Generate speech for every segment without narration, or whose text changed since. Locked segments are skipped."}
+            {message?.text ??
+              "Generate speech for every segment without narration, or whose text changed since. Locked segments are skipped."}
           </p>
         )}
       </div>
       <Button onClick={() => void start()} disabled={disabled || running || starting} variant="secondary">
-        {running || starting ? <Loader2Icon className="animate-spin" aria-hidden="true" /> : <AudioLinesIcon aria-hidden="true" />}
+        {running || starting ? (
+          <Loader2Icon className="animate-spin" aria-hidden="true" />
+        ) : (
+          <AudioLinesIcon aria-hidden="true" />
+        )}
         Generate all narration
       </Button>
     </div>

@@ -165,8 +165,17 @@ function AddSegmentButton({ disabled }: { disabled?: boolean }) {
 
   return (
     <div className="grid gap-2">
-      <Button variant="outline" className="h-12 border-dashed" onClick={() => void add()} disabled={disabled || pending}>
-        {pending ? <Loader2Icon className="animate-spin" aria-hidden="true" /> : <PlusIcon aria-hidden="true" />}
+      <Button
+        variant="outline"
+        className="h-12 border-dashed"
+        onClick={() => void add()}
+        disabled={disabled || pending}
+      >
+        {pending ? (
+          <Loader2Icon className="animate-spin" aria-hidden="true" />
+        ) : (
+          <PlusIcon aria-hidden="true" />
+        )}
         Add segment
       </Button>
       <FieldError>{error}</FieldError>

@@ -30,7 +30,11 @@ export function ProjectFormatSettings({
     setSaving(true);
     setError(null);
     try {
-      await onSave({ resolution_width: next.width, resolution_height: next.height, framerate: next.framerate });
+      await onSave({
+        resolution_width: next.width,
+        resolution_height: next.height,
+        framerate: next.framerate,
+      });
     } catch (caught) {
       const apiError = toApiError(caught);
       setError(
@@ -51,7 +55,12 @@ export function ProjectFormatSettings({
         <CardDescription>{saving ? "Saving…" : "Applies to the next render."}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-2">
-        <VideoFormatFields idPrefix="project" value={value} onChange={(next) => void change(next)} disabled={disabled || saving} />
+        <VideoFormatFields
+          idPrefix="project"
+          value={value}
+          onChange={(next) => void change(next)}
+          disabled={disabled || saving}
+        />
         <FieldError>{error}</FieldError>
       </CardContent>
     </Card>

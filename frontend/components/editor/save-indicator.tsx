@@ -16,7 +16,11 @@ export function SaveIndicator({
   className?: string;
 }) {
   return (
-    <span className={cn("inline-flex min-h-5 items-center gap-1.5 text-xs", className)} aria-live="polite" data-save-status={status}>
+    <span
+      className={cn("inline-flex min-h-5 items-center gap-1.5 text-xs", className)}
+      aria-live="polite"
+      data-save-status={status}
+    >
       {status === "dirty" && <span className="text-muted-foreground">Unsaved changes</span>}
       {status === "saving" && (
         <>
@@ -35,7 +39,11 @@ export function SaveIndicator({
           <CircleAlertIcon className="size-3.5 text-destructive" aria-hidden="true" />
           <span className="text-destructive">Couldn&apos;t save: {error}</span>
           {onRetry && (
-            <button type="button" onClick={onRetry} className="font-medium text-foreground underline underline-offset-2">
+            <button
+              type="button"
+              onClick={onRetry}
+              className="font-medium text-foreground underline underline-offset-2"
+            >
               Retry
             </button>
           )}

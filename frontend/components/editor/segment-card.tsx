@@ -62,7 +62,9 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
   const moveSegment = useProjectStore((s) => s.moveSegment);
   const generateNarration = useProjectStore((s) => s.generateNarration);
   const narrationPending = useProjectStore(
-    (s) => Boolean(s.narrationPending[segment.id]) || Boolean(s.batchNarration?.pendingSegmentIds.includes(segment.id)),
+    (s) =>
+      Boolean(s.narrationPending[segment.id]) ||
+      Boolean(s.batchNarration?.pendingSegmentIds.includes(segment.id)),
   );
   const narrationError = useProjectStore((s) => s.narrationErrors[segment.id]);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -72,7 +74,11 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
   const editable = !locked && !rendering;
   const headingId = `segment-${segment.id}-heading`;
   const lockId = `segment-${segment.id}-lock`;
-  const disabledReason = rendering ? "The video is rendering" : locked ? "Unlock the segment to change it" : undefined;
+  const disabledReason = rendering
+    ? "The video is rendering"
+    : locked
+      ? "Unlock the segment to change it"
+      : undefined;
 
   const run = async (action: () => Promise<unknown>) => {
     setActionError(null);
@@ -167,7 +173,10 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
               onSave={(value) => saveSegment(segment.id, { [field]: value })}
               actions={
                 copyable ? (
-                  <CopyButton text={segment[field]} label={`Copy ${label.toLowerCase()} of segment ${number}`} />
+                  <CopyButton
+                    text={segment[field]}
+                    label={`Copy ${label.toLowerCase()} of segment ${number}`}
+                  />
                 ) : undefined
               }
             />
@@ -195,7 +204,11 @@ function ReadinessChip({ done, label }: { done: boolean; label: string }) {
         done ? "bg-emerald-500/10 text-emerald-700 dark:text-emerald-300" : "bg-muted text-muted-foreground",
       )}
     >
-      {done ? <CheckIcon className="size-3" aria-hidden="true" /> : <CircleDashedIcon className="size-3" aria-hidden="true" />}
+      {done ? (
+        <CheckIcon className="size-3" aria-hidden="true" />
+      ) : (
+        <CircleDashedIcon className="size-3" aria-hidden="true" />
+      )}
       {label}
       <span className="sr-only">{done ? " ready" : " missing"}</span>
     </span>

@@ -85,7 +85,10 @@ export function SegmentImageDropZone({
           </div>
         )}
         {uploading && (
-          <div className="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-background/70 text-sm font-medium" role="status">
+          <div
+            className="absolute inset-0 flex flex-col items-center justify-center gap-2 bg-background/70 text-sm font-medium"
+            role="status"
+          >
             <Loader2Icon className="size-5 animate-spin" aria-hidden="true" />
             Uploading… {Math.round((progress ?? 0) * 100)}%
           </div>

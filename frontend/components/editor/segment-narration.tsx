@@ -47,7 +47,8 @@ export function SegmentNarration({
   const stale = hasAudio && segment.audio_matches_text === false;
   const error = uploadError ?? generationError ?? null;
 
-  const generateLabel = hasAudio && segment.audio_matches_text !== null ? "Regenerate narration" : "Generate narration";
+  const generateLabel =
+    hasAudio && segment.audio_matches_text !== null ? "Regenerate narration" : "Generate narration";
 
   return (
     <div className="grid gap-2.5" aria-label={`Narration for segment ${segmentNumber}`} role="group">
@@ -56,7 +57,9 @@ export function SegmentNarration({
         {hasAudio && (
           <span className="text-xs text-muted-foreground tabular-nums">
             {segment.audio_matches_text === null ? "Uploaded recording · " : ""}
-            <span data-testid={`narration-duration-${segmentNumber}`}>{formatDuration(segment.audio_duration)}</span>
+            <span data-testid={`narration-duration-${segmentNumber}`}>
+              {formatDuration(segment.audio_duration)}
+            </span>
           </span>
         )}
       </div>
@@ -71,11 +74,18 @@ export function SegmentNarration({
           aria-label={`Narration audio for segment ${segmentNumber}`}
         />
       ) : (
-        !busy && <p className="text-sm text-muted-foreground">No narration yet. Generate it from the text or upload a recording.</p>
+        !busy && (
+          <p className="text-sm text-muted-foreground">
+            No narration yet. Generate it from the text or upload a recording.
+          </p>
+        )
       )}
 
       {stale && (
-        <p className="flex items-start gap-2 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground" role="status">
+        <p
+          className="flex items-start gap-2 rounded-md bg-warning px-3 py-2 text-sm text-warning-foreground"
+          role="status"
+        >
           <TriangleAlertIcon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
           Text changed since the narration was generated
         </p>
@@ -84,7 +94,9 @@ export function SegmentNarration({
       {busy && (
         <p className="flex items-center gap-2 text-sm text-muted-foreground" role="status">
           <Loader2Icon className="size-4 animate-spin" aria-hidden="true" />
-          {uploading ? `Uploading recording… ${Math.round((uploadProgress ?? 0) * 100)}%` : "Generating narration…"}
+          {uploading
+            ? `Uploading recording… ${Math.round((uploadProgress ?? 0) * 100)}%`
+            : "Generating narration…"}
         </p>
       )}
 
@@ -132,7 +144,11 @@ function GenerateButton({
   disabledReason?: string;
   onClick: () => void;
 }) {
-  const icon = label.startsWith("Regenerate") ? <AudioLinesIcon aria-hidden="true" /> : <MicIcon aria-hidden="true" />;
+  const icon = label.startsWith("Regenerate") ? (
+    <AudioLinesIcon aria-hidden="true" />
+  ) : (
+    <MicIcon aria-hidden="true" />
+  );
   if (!disabledReason) {
     return (
       <Button variant="secondary" size="sm" onClick={onClick} disabled={disabled}>
@@ -144,7 +160,10 @@ function GenerateButton({
   return (
     <Tooltip>
       <TooltipTrigger asChild>
-        <span tabIndex={0} className="inline-flex rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring">
+        <span
+          tabIndex={0}
+          className="inline-flex rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring"
+        >
           <Button variant="secondary" size="sm" disabled aria-label={`${label} (${disabledReason})`}>
             {icon}
             {label}

@@ -1,6 +1,13 @@
 "use client";
 
-import { ChevronDownIcon, DownloadIcon, FilmIcon, Loader2Icon, RefreshCwIcon, RotateCcwIcon } from "lucide-react";
+import {
+  ChevronDownIcon,
+  DownloadIcon,
+  FilmIcon,
+  Loader2Icon,
+  RefreshCwIcon,
+  RotateCcwIcon,
+} from "lucide-react";
 import { useId, type ReactNode } from "react";
 
 import { Button } from "@/components/ui/button";
@@ -58,7 +65,9 @@ export function RenderButton({ status, blockers, error, onRender, onDownload }: 
               <RefreshCwIcon aria-hidden="true" />
               Re-Render
             </DropdownMenuItem>
-            {blocked && <p className="max-w-56 px-2 pb-1.5 text-xs text-muted-foreground">{blockers.join("; ")}</p>}
+            {blocked && (
+              <p className="max-w-56 px-2 pb-1.5 text-xs text-muted-foreground">{blockers.join("; ")}</p>
+            )}
           </DropdownMenuContent>
         </DropdownMenu>
       </div>
@@ -68,9 +77,17 @@ export function RenderButton({ status, blockers, error, onRender, onDownload }: 
   if (status === "failed") {
     return (
       <div className="grid w-full gap-2">
-        <BlockableButton label="Retry Render" icon={<RotateCcwIcon aria-hidden="true" />} blockers={blockers} onClick={onRender} />
+        <BlockableButton
+          label="Retry Render"
+          icon={<RotateCcwIcon aria-hidden="true" />}
+          blockers={blockers}
+          onClick={onRender}
+        />
         {error && (
-          <p role="alert" className="rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive">
+          <p
+            role="alert"
+            className="rounded-md border border-destructive/30 bg-destructive/5 px-3 py-2 text-sm text-destructive"
+          >
             <span className="font-medium">The render failed: </span>
             {error}
           </p>
@@ -79,7 +96,14 @@ export function RenderButton({ status, blockers, error, onRender, onDownload }: 
     );
   }
 
-  return <BlockableButton label="Export Video" icon={<FilmIcon aria-hidden="true" />} blockers={blockers} onClick={onRender} />;
+  return (
+    <BlockableButton
+      label="Export Video"
+      icon={<FilmIcon aria-hidden="true" />}
+      blockers={blockers}
+      onClick={onRender}
+    />
+  );
 }
 
 /** A full-width action that, when blocked, is disabled and explains why in a tooltip (and to screen readers). */
@@ -108,7 +132,11 @@ function BlockableButton({
     <Tooltip>
       {/* A disabled button gets no pointer or focus events, so the wrapper carries the tooltip. */}
       <TooltipTrigger asChild>
-        <span tabIndex={0} className="block w-full rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring" aria-describedby={reasonId}>
+        <span
+          tabIndex={0}
+          className="block w-full rounded-md outline-none focus-visible:ring-2 focus-visible:ring-ring"
+          aria-describedby={reasonId}
+        >
           <Button size="lg" className="w-full" disabled>
             {icon}
             {label}

@@ -32,8 +32,8 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
         <CardHeader className="pb-4">
           <CardTitle>Export</CardTitle>
           <CardDescription>
-            {pluralize(project.segments.length, "segment")} · {project.resolution_width} × {project.resolution_height} ·{" "}
-            {project.framerate} fps
+            {pluralize(project.segments.length, "segment")} · {project.resolution_width} ×{" "}
+            {project.resolution_height} · {project.framerate} fps
           </CardDescription>
         </CardHeader>
         <CardContent className="grid gap-4">
@@ -53,7 +53,9 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
           <CardTitle>Video</CardTitle>
           {!videoUrl && (
             <CardDescription>
-              {busy ? "Your video will appear here when the render finishes." : "Export the video to preview it here."}
+              {busy
+                ? "Your video will appear here when the render finishes."
+                : "Export the video to preview it here."}
             </CardDescription>
           )}
         </CardHeader>

@@ -33,7 +33,10 @@ export function RenderProgress({ projectId }: { projectId: string }) {
 
   if (renderStatus !== "rendering" && renderStatus !== "validating") return null;
 
-  const phase = renderStatus === "validating" ? "Checking segments…" : (progress?.current_phase ?? "Waiting for the render to start…");
+  const phase =
+    renderStatus === "validating"
+      ? "Checking segments…"
+      : (progress?.current_phase ?? "Waiting for the render to start…");
   const percentage = progress?.percentage ?? 0;
 
   return (
@@ -52,7 +55,12 @@ export function RenderProgress({ projectId }: { projectId: string }) {
         )}
       </div>
       <Progress value={percentage} aria-label="Render progress" aria-valuetext={`${percentage}%`} />
-      <p className="text-sm text-muted-foreground tabular-nums" role="status" aria-live="polite" data-testid="render-progress-text">
+      <p
+        className="text-sm text-muted-foreground tabular-nums"
+        role="status"
+        aria-live="polite"
+        data-testid="render-progress-text"
+      >
         {progress ? describeRenderProgress(progress) : "Preparing render…"}
       </p>
       {pollError && (

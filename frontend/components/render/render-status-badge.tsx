@@ -7,7 +7,8 @@ import { cn } from "@/lib/utils";
 const STATUS_APPEARANCE: Record<ProjectStatus, { label: string; className: string }> = {
   DRAFT: {
     label: "Draft",
-    className: "border-zinc-200 bg-zinc-100 text-zinc-700 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-200",
+    className:
+      "border-zinc-200 bg-zinc-100 text-zinc-700 dark:border-zinc-700 dark:bg-zinc-800 dark:text-zinc-200",
   },
   PROCESSING: {
     label: "Rendering",

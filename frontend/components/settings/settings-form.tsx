@@ -28,7 +28,8 @@ type FieldErrors = Partial<Record<keyof GlobalSettings, string>>;
 function checkRange(label: string, raw: string, rule: RangeRule): string | undefined {
   const value = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(value)) return `${label} must be a number.`;
-  if (value < rule.min || value > rule.max) return `${label} must be between ${rule.min.toFixed(1)} and ${rule.max.toFixed(1)}.`;
+  if (value < rule.min || value > rule.max)
+    return `${label} must be between ${rule.min.toFixed(1)} and ${rule.max.toFixed(1)}.`;
   return undefined;
 }
 

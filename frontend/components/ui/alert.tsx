@@ -20,7 +20,9 @@ const alertVariants = cva(
 export interface AlertProps extends React.ComponentProps<"div">, VariantProps<typeof alertVariants> {}
 
 export function Alert({ className, variant, role = "alert", ...props }: AlertProps) {
-  return <div data-slot="alert" role={role} className={cn(alertVariants({ variant }), className)} {...props} />;
+  return (
+    <div data-slot="alert" role={role} className={cn(alertVariants({ variant }), className)} {...props} />
+  );
 }
 
 export function AlertTitle({ className, ...props }: React.ComponentProps<"div">) {

@@ -5,7 +5,11 @@ import * as React from "react";
 
 import { cn } from "@/lib/utils";
 
-export function Progress({ className, value, ...props }: React.ComponentProps<typeof ProgressPrimitive.Root>) {
+export function Progress({
+  className,
+  value,
+  ...props
+}: React.ComponentProps<typeof ProgressPrimitive.Root>) {
   const clamped = Math.min(100, Math.max(0, value ?? 0));
   return (
     <ProgressPrimitive.Root
