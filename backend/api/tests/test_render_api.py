@@ -118,6 +118,8 @@ def test_missing_images_and_audio_are_listed(client, tmp_path):
     assert resp.status_code == 400
     assert resp.data["missing_images"] == []
     assert resp.data["missing_audio"] == [second]
+    assert set(resp.data) == {"error", "missing_images", "missing_audio", "message"}
+    assert resp.data["error"] == "The project is not ready to render."
     assert "2" in resp.data["message"] and resp.data["error"]
     assert Project.objects.get(pk=project["id"]).status == ProjectStatus.DRAFT
 
@@ -155,6 +157,7 @@ def test_already_processing_is_409(client, tmp_path, hold_worker):
     second = client.post(f"/api/projects/{project['id']}/render/")
     assert second.status_code == 409
     assert second.data["project_id"] == project["id"] and second.data["status"] == "PROCESSING"
+    assert set(second.data) == {"error", "project_id", "status"}
     assert second.data["error"]
     hold_worker.set()
     TaskManager.get_instance().wait(first.data["task_id"], timeout=RENDER_TIMEOUT)
@@ -190,6 +193,7 @@ def test_ffmpeg_missing_gives_500(client, tmp_path, monkeypatch):
     resp = client.post(f"/api/projects/{project['id']}/render/")
     assert resp.status_code == 500
     assert "ffmpeg is required" in resp.data["error"]
+    assert set(resp.data) == {"error"}
     assert Project.objects.get(pk=project["id"]).status == ProjectStatus.DRAFT
 
 
