@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from core_engine.render.progress import ProgressRecord, Stage
+
 logger = logging.getLogger(__name__)
 
 
@@ -33,10 +35,12 @@ class TaskManager:
 
     Task record (what :meth:`get_task_status` returns)::
 
-        {task_id, status, progress: {current, total, percentage, current_phase}, error, result,
+        {task_id, status, progress: ProgressRecord.to_dict(), error, result,
          created_at, started_at, finished_at, extra: {...}}
 
-    ``percentage`` is an int 0–100 that never decreases during one run of a task id.
+    ``progress`` has the keys of :class:`core_engine.render.progress.ProgressRecord` (``current_segment,
+    total_segments, percentage, current_phase, stage, eta_seconds``); ``percentage`` is an int 0–100 that never
+    decreases during one run of a task id.
     """
 
     _instance: TaskManager | None = None
@@ -70,7 +74,7 @@ class TaskManager:
             self._tasks[task_id] = {
                 "task_id": task_id,
                 "status": TaskStatus.PENDING,
-                "progress": {"current": 0, "total": 0, "percentage": 0, "current_phase": "Queued"},
+                "progress": ProgressRecord().to_dict(),
                 "error": None,
                 "result": None,
                 "created_at": time.time(),
@@ -102,24 +106,16 @@ class TaskManager:
             connection.close()
 
     # -- reporting --------------------------------------------------------------------------------------------------
-    def update_task_progress(
-        self, task_id: str, current: int, total: int, current_phase: str = "", percentage: float | None = None
-    ) -> None:
-        """Record progress. ``percentage`` defaults to ``current / total * 100``; it is clamped to 0–99 while the
-        task runs (100 means done) and never moves backwards."""
+    def update_task_progress(self, task_id: str, record: ProgressRecord) -> None:
+        """Store ``record`` as the task's progress; its percentage is clamped to 0–99 while the task runs (100 means
+        done) and never moves backwards."""
         with self._lock:
             rec = self._tasks.get(task_id)
             if rec is None:
                 return
-            if percentage is None:
-                percentage = (current / total * 100.0) if total else 0.0
-            prev = rec["progress"]["percentage"]
-            pct = max(prev, min(99, int(percentage)))
-            rec["progress"] = {"current": current, "total": total, "percentage": pct, "current_phase": current_phase}
-            started = rec["started_at"]
-            if started and pct > 0:
-                elapsed = time.time() - started
-                rec["progress"]["eta_seconds"] = round(elapsed * (100 - pct) / pct, 1)
+            progress = record.to_dict()
+            progress["percentage"] = max(rec["progress"]["percentage"], min(99, int(record.percentage)))
+            rec["progress"] = progress
 
     def complete_task(self, task_id: str, result: Any = None, current_phase: str = "Done") -> None:
         """Mark a task COMPLETED with 100 %."""
@@ -127,11 +123,11 @@ class TaskManager:
             rec = self._tasks.get(task_id)
             if rec is None:
                 return
-            total = rec["progress"].get("total", 0)
+            total = rec["progress"].get("total_segments", 0)
             rec["status"] = TaskStatus.COMPLETED
             rec["result"] = result
             rec["finished_at"] = time.time()
-            rec["progress"] = {"current": total, "total": total, "percentage": 100, "current_phase": current_phase}
+            rec["progress"] = ProgressRecord(total, total, 100, current_phase, Stage.DONE, 0.0).to_dict()
 
     def fail_task(self, task_id: str, error: str) -> None:
         """Mark a task FAILED with a human-readable ``error``."""

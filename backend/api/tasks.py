@@ -9,10 +9,13 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core_engine.video_renderer import RenderError, render_project
+from core_engine.render.plan import RenderError
+from core_engine.render.progress import ProgressRecord, ProgressTracker, Stage
+from core_engine.video_renderer import render_project
 from django.conf import settings
 from django.db import transaction
 
+from api.exceptions import FFmpegMissing, RenderAlreadyRunning, RenderNotReady
 from api.models import Project, ProjectStatus, Segment, text_hash
 from api.task_manager import TaskManager
 
@@ -37,8 +40,8 @@ def render_task_function(project_id: str) -> dict | None:
     task_id = render_task_id(project_id)
     manager = TaskManager.get_instance()
 
-    def on_progress(current: int, total: int, phase: str, percentage: float | None = None) -> None:
-        manager.update_task_progress(task_id, current, total, phase, percentage)
+    def on_progress(record: ProgressRecord) -> None:
+        manager.update_task_progress(task_id, record)
 
     project = Project.objects.get(pk=project_id)
     try:
@@ -75,51 +78,39 @@ def render_task_function(project_id: str) -> dict | None:
     return None
 
 
-class RenderNotStarted(Exception):
-    """Why :func:`start_render` did not start: ``reason`` is "not_ready", "processing" or "no_ffmpeg"."""
-
-    def __init__(self, reason: str, message: str, readiness: object | None = None):
-        super().__init__(message)
-        self.reason = reason
-        self.readiness = readiness
-
-
 def start_render(project: Project) -> str:
     """Validate, move the project to PROCESSING atomically and queue its render; returns the task id.
 
     The move is one conditional UPDATE, so of two simultaneous calls exactly one starts a render.
 
     Raises:
-        RenderNotStarted: "not_ready" (with the :class:`~api.validators.RenderReadiness`), "processing" (a render
-            is already running) or "no_ffmpeg".
+        RenderNotReady: 400, segments lack a usable image or narration (their ids).
+        RenderAlreadyRunning: 409, a render of the project is already queued or running.
+        FFmpegMissing: 500, ffmpeg is not installed.
     """
     from core_engine.render_utils import check_ffmpeg
 
     from api.validators import validate_project_for_render
 
     if project.status == ProjectStatus.PROCESSING:
-        raise RenderNotStarted("processing", "This project is already being rendered.")
+        raise RenderAlreadyRunning(str(project.pk))
     readiness = validate_project_for_render(project)
     if not readiness.is_valid:
-        raise RenderNotStarted("not_ready", readiness.message, readiness)
+        raise RenderNotReady(readiness.missing_images, readiness.missing_audio, readiness.message)
     if check_ffmpeg() is None:
-        raise RenderNotStarted(
-            "no_ffmpeg",
-            "ffmpeg is required to render video but was not found; reinstall imageio-ffmpeg "
-            "(pip install -r requirements.txt).",
-        )
+        raise FFmpegMissing()
     moved = (
         Project.objects.filter(pk=project.pk)
         .exclude(status=ProjectStatus.PROCESSING)
         .update(status=ProjectStatus.PROCESSING, render_error=None)
     )
     if not moved:
-        raise RenderNotStarted("processing", "This project is already being rendered.")
+        raise RenderAlreadyRunning(str(project.pk))
     task_id = render_task_id(project.pk)
     try:
         TaskManager.get_instance().submit_task(render_task_function, str(project.pk), task_id=task_id)
     except RuntimeError:
-        raise RenderNotStarted("processing", "This project is already being rendered.") from None
+        raise RenderAlreadyRunning(str(project.pk)) from None
     return task_id
 
 
@@ -187,9 +178,10 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
 
     manager = TaskManager.get_instance()
     total = len(segment_ids)
+    progress = ProgressTracker(total, lambda record: manager.update_task_progress(task_id, record))
     failures = 0
     for done, segment_id in enumerate(segment_ids):
-        manager.update_task_progress(task_id, done, total, f"Generating narration for segment {done + 1} of {total}")
+        progress.report(done, f"Generating narration for segment {done + 1} of {total}", Stage.NARRATE)
         try:
             segment = Segment.objects.get(pk=segment_id)
             duration = narrate_segment(segment)

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+from core_engine.render.progress import ProgressRecord, Stage
 from core_engine.render_utils import ffmpeg_version
 from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
@@ -35,7 +36,7 @@ from api.serializers import (
     SegmentSerializer,
 )
 from api.task_manager import TaskManager
-from api.tasks import RenderNotStarted, narration_task_function, render_task_id, start_render
+from api.tasks import narration_task_function, render_task_id, start_render
 from api.validators import validate_audio_upload, validate_image_upload
 
 logger = logging.getLogger(__name__)
@@ -112,25 +113,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def render(self, request: Request, pk: str | None = None) -> Response:
         """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
         project = self.get_object()
-        try:
-            task_id = start_render(project)
-        except RenderNotStarted as exc:
-            if exc.reason == "processing":
-                return Response(
-                    {"error": str(exc), "project_id": str(project.pk), "status": ProjectStatus.PROCESSING},
-                    status=status.HTTP_409_CONFLICT,
-                )
-            if exc.reason == "no_ffmpeg":
-                return Response({"error": str(exc)}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-            return Response(
-                {
-                    "error": "The project is not ready to render.",
-                    "missing_images": exc.readiness.missing_images,
-                    "missing_audio": exc.readiness.missing_audio,
-                    "message": str(exc),
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
         total = len(project.segments.all())
         return Response(
             {
@@ -150,25 +133,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
         progress = None
         task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
         if project.status == ProjectStatus.PROCESSING:
-            p = task["progress"] if task else {"current": 0, "total": 0, "percentage": 0, "current_phase": "Queued"}
-            progress = {
-                "current_segment": p["current"],
-                "total_segments": p["total"],
-                "percentage": p["percentage"],
-                "current_phase": p["current_phase"]
-                if task and task["status"] != "PENDING"
-                else "Queued: waiting for other work to finish",
-            }
-            if "eta_seconds" in p:
-                progress["eta_seconds"] = p["eta_seconds"]
+            progress = task["progress"] if task else ProgressRecord().to_dict()
+            if not task or task["status"] == "PENDING":
+                progress["current_phase"] = "Queued: waiting for other work to finish"
         elif project.status == ProjectStatus.COMPLETED:
-            total = task["progress"]["total"] if task else 0
-            progress = {
-                "current_segment": total,
-                "total_segments": total,
-                "percentage": 100,
-                "current_phase": "Export complete",
-            }
+            total = task["progress"]["total_segments"] if task else 0
+            progress = ProgressRecord(total, total, 100, "Export complete", Stage.DONE, 0.0).to_dict()
         return Response(
             {
                 "project_id": str(project.pk),
@@ -363,7 +333,6 @@ class TaskStatusView(APIView):
         task = TaskManager.get_instance().get_task_status(task_id)
         if task is None:
             raise Http404("Unknown task")
-        p = task["progress"]
         completed = [
             {**entry, "audio_url": request.build_absolute_uri(entry["audio_url"])}
             for entry in task["extra"].get("completed_segments", [])
@@ -372,8 +341,8 @@ class TaskStatusView(APIView):
             {
                 "task_id": task_id,
                 "status": task["status"],
-                "progress": {"current": p["current"], "total": p["total"], "percentage": p["percentage"]},
-                "current_phase": p["current_phase"],
+                "progress": task["progress"],  # the ProgressRecord's dict, as for renders
+                "current_phase": task["progress"]["current_phase"],  # also here, for older clients
                 "completed_segments": completed,
                 "errors": task["extra"].get("errors", [])
                 + (
