@@ -109,6 +109,10 @@ def refresh_word_timings(segment: Segment, force: bool = False) -> list[dict[str
         logger.warning("word timings of segment %s: %s", segment.pk, exc)
         _save(segment, None, key, "")
         return None
+    except Exception:  # timings are an extra: an engine bug must never fail the upload or edit that triggered them
+        logger.exception("word timings of segment %s could not be computed", segment.pk)
+        _save(segment, None, "", "")
+        return None
     data = timings_to_json(timings)
     _save(segment, data, key, method)
     return data

@@ -455,9 +455,10 @@ class _Aligner:
                 decoder.start_utt()
                 decoder.process_raw(pcm16, full_utt=True)
                 decoder.end_utt()
-                segments = [
-                    (re.sub(r"\(\d+\)$", "", s.word), int(s.start_frame), int(s.end_frame)) for s in decoder.seg()
-                ]
+                found = decoder.seg()  # None when no path reached the end of the text (e.g. speech absent)
+                if found is None or decoder.hyp() is None:
+                    raise AlignmentError("pocketsphinx found no alignment of the text in the recording")
+                segments = [(re.sub(r"\(\d+\)$", "", s.word), int(s.start_frame), int(s.end_frame)) for s in found]
             except RuntimeError as exc:
                 raise AlignmentError(f"pocketsphinx could not align: {exc}") from exc
         aligned = [s for s in segments if not s[0].startswith(("<", "["))]  # <s>, </s>, <sil>, [NOISE]
@@ -532,4 +533,6 @@ def align_recording(text: str, audio_path: str | Path, language: str | None = No
             return tighten_ends(timings, samples, ALIGN_SAMPLE_RATE), METHOD_POCKETSPHINX
         except AlignmentError as exc:
             logger.info("forced alignment failed (%s); spreading words by syllables", exc)
+        except Exception:  # a decoder bug must not cost the words their timings: fall back, keep the trace
+            logger.exception("forced alignment crashed; spreading words by syllables")
     return spread_by_syllables(tokens, samples, ALIGN_SAMPLE_RATE), METHOD_SYLLABLES
