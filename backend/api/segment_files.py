@@ -13,7 +13,7 @@ from django.db import transaction
 
 from api.models import Segment
 from api.validators import validate_audio_upload, validate_image_upload
-from api.word_timings import refresh_word_timings
+from api.word_timings import schedule_word_timings
 
 
 def _replace_file(segment: Segment, field: str, upload: File, ext: str, extra: dict | None = None) -> None:
@@ -62,4 +62,4 @@ def attach_audio(segment: Segment, upload: File) -> None:
         rest_framework.exceptions.ValidationError: ``{"audio_file": [reason]}``; nothing is changed.
     """
     store_audio(segment, upload, validate_audio_upload(upload))
-    refresh_word_timings(segment)
+    schedule_word_timings(segment)

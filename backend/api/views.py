@@ -37,7 +37,7 @@ from api.serializers import (
 from api.task_manager import TaskManager
 from api.tasks import RenderNotStarted, narration_task_function, render_task_id, start_render
 from api.validators import validate_audio_upload, validate_image_upload
-from api.word_timings import refresh_word_timings
+from api.word_timings import schedule_word_timings
 
 logger = logging.getLogger(__name__)
 
@@ -313,7 +313,7 @@ class SegmentViewSet(
         if image or audio or fields:
             segment.project.save(update_fields=["updated_at"])
         if audio or "text_content" in fields:
-            refresh_word_timings(segment)  # synchronous on purpose: see api.word_timings
+            schedule_word_timings(segment)  # now, or in the background when long: see api.word_timings
         return Response(self.get_serializer(segment).data)
 
     def perform_destroy(self, instance: Segment) -> None:

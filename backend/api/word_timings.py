@@ -1,12 +1,15 @@
 """Word timings of a segment's narration, stored with the segment and kept in step with its text and audio.
 
-Where it runs, and why: timings are computed **synchronously, in the request or task that changes what they depend
-on** — the narration task right after synthesis (free: espeak-ng reports its word events while speaking), and the
-``PATCH /segments/{id}/`` request that uploads a recording or edits the text of a segment with an uploaded recording
-(forced alignment: pocketsphinx aligns a 15 s recording in about 0.5 s, the decoder is built once per process).
-So by the time a segment's JSON can be read, its timings describe its current text and audio; reads never compute
-anything and stay fast. A background job was rejected: the embedded task queue has one worker shared with renders,
-so timings could lag behind an upload for minutes, and the JSON would have to say "pending".
+Where it runs, and why: timings are computed **when what they depend on changes**, never on read — the narration
+task right after synthesis (free: espeak-ng reports its word events while speaking), and the ``PATCH
+/segments/{id}/`` request that uploads a recording or edits the text of a segment with an uploaded recording
+(:func:`schedule_word_timings`). Forced alignment costs about 0.5 s for a 15 s recording and 1.5 s for 60 s (the
+decoder is built once per process), so recordings up to :data:`SYNC_ALIGN_MAX_SECONDS` are aligned inside the
+request: its response and every later read already carry the new timings. Alignment time grows faster than the
+length (≈ 15 s for 5 minutes), so longer recordings are aligned on a dedicated background thread (one at a time, in
+submission order, so the last edit wins) and the segment shows ``word_timings: null`` until they are ready — absent,
+never stale. The embedded task queue was not used: it has one worker shared with renders, so timings could wait
+behind a long render. Reads never compute anything and stay fast.
 
 Never stale: every stored set carries the key it was computed from (``"<text_hash>:<sha256 of the audio>"``).
 :func:`current_word_timings` (the serializer) shows them only when the key's text part matches the spoken text,
@@ -21,23 +24,22 @@ regenerated — ``audio_matches_text`` is then ``false``).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from core_engine.alignment import (
-    METHOD_ESPEAK,
-    WordTiming,
-    align_recording,
-    file_sha256,
-    timings_to_json,
-)
+from core_engine.alignment import align_recording, file_sha256, timings_to_json
 from core_engine.audio_utils import AudioError
+from django.db import close_old_connections
 
 from api.models import GlobalSettings, Segment, text_hash
 
 logger = logging.getLogger(__name__)
 
-_FIELDS = ["word_timings", "word_timings_key", "word_timings_method"]
+#: Longest recording (s) aligned inside the request that changed it; longer ones go to the background thread.
+SYNC_ALIGN_MAX_SECONDS = 60.0
+
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="word-timings")
 
 
 def _spoken_text_hash(segment: Segment) -> str:
@@ -66,16 +68,13 @@ def _save(segment: Segment, timings: list[dict[str, Any]] | None, key: str, meth
     Segment.objects.filter(pk=segment.pk).update(word_timings=timings, word_timings_key=key, word_timings_method=method)
 
 
-def store_word_timings(segment: Segment, timings: list[WordTiming], method: str = METHOD_ESPEAK) -> None:
-    """Store timings computed elsewhere (espeak-ng's, at synthesis) for the segment's current audio and spoken text.
-
-    Raises:
-        OSError: the audio file cannot be read (to hash it).
-    """
-    path = Path(segment.audio_file.path)
-    text_part = _spoken_text_hash(segment)
-    key = f"{text_part}:{file_sha256(path)}"
-    _save(segment, timings_to_json(timings), key, method)
+def _current_key(segment: Segment) -> str | None:
+    """``"<spoken text hash>:<sha256 of the audio file>"``, or ``None`` when the audio cannot be read."""
+    try:
+        return f"{_spoken_text_hash(segment)}:{file_sha256(segment.audio_file.path)}"
+    except (OSError, ValueError) as exc:
+        logger.warning("word timings of segment %s: audio unreadable (%s)", segment.pk, exc)
+        return None
 
 
 def refresh_word_timings(segment: Segment, force: bool = False) -> list[dict[str, Any]] | None:
@@ -92,12 +91,9 @@ def refresh_word_timings(segment: Segment, force: bool = False) -> list[dict[str
             _save(segment, None, "", "")
         return None
     path = Path(segment.audio_file.path)
-    try:
-        audio_part = file_sha256(path)
-    except OSError as exc:
-        logger.warning("word timings of segment %s: audio unreadable (%s)", segment.pk, exc)
+    key = _current_key(segment)
+    if key is None:
         return None
-    key = f"{_spoken_text_hash(segment)}:{audio_part}"
     if key == segment.word_timings_key and not force:
         return segment.word_timings
     if segment.audio_text_hash and segment.audio_matches_text is False:
@@ -122,3 +118,28 @@ def ensure_word_timings(segment: Segment) -> list[dict[str, Any]] | None:
     """Up-to-date timings for a render or captions: :func:`refresh_word_timings` (checks text and audio hashes,
     recomputes only when stale). Same return values."""
     return refresh_word_timings(segment)
+
+
+def _refresh_in_background(segment_id: str) -> None:
+    close_old_connections()
+    try:
+        segment = Segment.objects.filter(pk=segment_id).first()
+        if segment is not None:
+            refresh_word_timings(segment)
+    except Exception:  # a background failure leaves null timings, never a dead thread
+        logger.exception("background word timings of segment %s failed", segment_id)
+    finally:
+        close_old_connections()
+
+
+def schedule_word_timings(segment: Segment) -> Future[None] | None:
+    """After an upload or a text edit: refresh the timings now when the recording is at most
+    :data:`SYNC_ALIGN_MAX_SECONDS` long (returns ``None``), else clear them and queue the refresh on the background
+    thread (returns its future)."""
+    if not segment.audio_file or (segment.audio_duration or 0.0) <= SYNC_ALIGN_MAX_SECONDS:
+        refresh_word_timings(segment)
+        return None
+    if _current_key(segment) == segment.word_timings_key:
+        return None  # still up to date (e.g. generated narration whose text was edited)
+    _save(segment, None, "", "")
+    return _background.submit(_refresh_in_background, str(segment.pk))

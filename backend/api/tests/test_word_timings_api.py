@@ -3,8 +3,10 @@ narration is generated, replaced when it is regenerated, never stale."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
@@ -106,3 +108,26 @@ def test_generated_narration_carries_espeak_timings_and_regenerating_updates_the
     assert fresh["audio_matches_text"] is True
     assert _words(fresh) == ["A", "storm", "rolled", "in", "from", "the", "sea."]
     _check(fresh["word_timings"], fresh["audio_duration"])
+
+
+def test_a_long_recording_is_aligned_in_the_background(client: APIClient, corpus: Path, tmp_path: Path) -> None:
+    from core_engine.audio_utils import decode_audio, write_wav_pcm16
+
+    from api.word_timings import SYNC_ALIGN_MAX_SECONDS
+
+    clip = decode_audio(corpus / LIBRISPEECH, 16000)
+    repeats = int(SYNC_ALIGN_MAX_SECONDS // 14.84) + 1
+    write_wav_pcm16(tmp_path / "long.wav", np.tile(clip, repeats), 16000)
+    project = import_story(client, [" ".join([TEXT] * repeats)])
+    segment_id = project["segments"][0]["id"]
+    body = upload(client, segment_id, audio_file=upload_from(tmp_path / "long.wav")).json()
+    assert body["audio_duration"] > SYNC_ALIGN_MAX_SECONDS and body["word_timings"] is None  # not yet: never stale
+
+    deadline = time.monotonic() + 60
+    while (timings := client.get(segment_url(segment_id)).json()["word_timings"]) is None:
+        assert time.monotonic() < deadline, "background alignment did not finish within 60 s"
+        time.sleep(0.2)
+    assert len(timings) == 36 * repeats
+    _check(timings, body["audio_duration"])
+    # the last "Crianan." of each repetition starts 14.84 s after the previous one's (independent timing 13.96 s)
+    assert abs(timings[-1]["start"] - (13.96 + 14.84 * (repeats - 1))) < 0.06

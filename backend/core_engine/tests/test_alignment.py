@@ -3,6 +3,7 @@ of real speech, and the syllable-spread fallback."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from pathlib import Path
 
@@ -48,7 +49,7 @@ GROUND_TRUTH = {
 
 def _check_shape(timings: list[WordTiming], text: str, duration: float) -> None:
     assert [t.word for t in timings] == [w.text for w in split_words(text)]
-    for a, b in zip(timings, timings[1:], strict=False):
+    for a, b in itertools.pairwise(timings):
         assert a.start <= b.start and a.end <= b.start + 1e-6
     for t in timings:
         assert 0.0 <= t.start <= t.end <= duration + 1e-6
@@ -109,7 +110,9 @@ def test_normalisation_for_the_dictionary() -> None:
 
 
 JFK = "more/speech_05_male_jfk_inaugural_flac24_44k_stereo_11.0s.flac"
-JFK_TEXT = "And so, my fellow Americans: ask not what your country can do for you — ask what you can do for your country."
+JFK_TEXT = (
+    "And so, my fellow Americans: ask not what your country can do for you — ask what you can do for your country."
+)
 #: Hand-annotated (same method as above) onsets of the JFK clip's words that follow a pause: the energy rise.
 JFK_GROUND_TRUTH = {0: 0.30, 5: 3.27, 6: 4.00, 7: 5.39, 14: 8.18}
 
