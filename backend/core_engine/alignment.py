@@ -23,6 +23,7 @@ No Django imports: the API stores the result (``api.word_timings``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 import threading
@@ -124,11 +125,23 @@ def _has_word_char(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+#: Scripts written without spaces between words: each ideograph / kana is a word of its own (espeak-ng gives them
+#: one event each, and a caption can highlight them one by one).
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+
+
+def _pieces(match: re.Match[str]) -> list[Token]:
+    """One whitespace-separated run, cut before and after every CJK character."""
+    word, base = match.group(), match.start()
+    cuts = sorted({0, len(word)} | {i for m in _CJK_CHAR.finditer(word) for i in (m.start(), m.end())})
+    return [Token(word[a:b], base + a, base + b) for a, b in itertools.pairwise(cuts)]
+
+
 def split_words(text: str) -> list[Token]:
-    """The words of ``text``: whitespace-separated runs holding at least one letter or digit. A run of punctuation
-    alone (``"—"``, ``"..."``) is glued to the word before it (or after it, at the start), so no character of
-    meaning is lost and no word is dropped."""
-    raw = [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    """The words of ``text``: whitespace-separated runs holding at least one letter or digit, with every CJK
+    ideograph or kana a word of its own. A run of punctuation alone (``"—"``, ``"..."``, ``"。"``) is glued to the
+    word before it (or after it, at the start), so no character of meaning is lost and no word is dropped."""
+    raw = [tok for m in _TOKEN.finditer(text) for tok in _pieces(m)]
     words: list[Token] = []
     pending: Token | None = None  # leading punctuation waiting for the first word
     for tok in raw:
@@ -529,7 +542,11 @@ def align_recording(text: str, audio_path: str | Path, language: str | None = No
         raise AudioError("the audio is empty (shorter than 0.05 s)")
     if has_acoustic_model(language) and _mostly_latin(tokens):
         try:
-            timings = align_with_pocketsphinx(tokens, samples)
+            duration = samples.shape[0] / ALIGN_SAMPLE_RATE
+            timings = [
+                WordTiming(t.word, min(t.start, duration), min(t.end, duration))
+                for t in align_with_pocketsphinx(tokens, samples)
+            ]
             return tighten_ends(timings, samples, ALIGN_SAMPLE_RATE), METHOD_POCKETSPHINX
         except AlignmentError as exc:
             logger.info("forced alignment failed (%s); spreading words by syllables", exc)

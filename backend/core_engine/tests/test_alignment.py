@@ -24,7 +24,7 @@ from core_engine.alignment import (
     voiced_regions,
 )
 from core_engine.audio_utils import decode_audio
-from core_engine.tts import get_engine, synthesize_narration
+from core_engine.tts import SpeechEngine, Voice, get_engine, synthesize_narration
 
 LIBRISPEECH = "speech_04_male_librispeech_ogg_16k_mono_14.8s.ogg"
 #: Transcript of LibriSpeech utterance 5703-47212-0000 (its published LibriSpeech text, cased and punctuated).
@@ -107,6 +107,56 @@ def test_normalisation_for_the_dictionary() -> None:
     assert normalise_for_dictionary("&") == ["and"]
     assert split_words("— Wait ... now") == [Token("— Wait ...", 0, 10), Token("now", 11, 14)]
     assert syllable_count("communication") == 5 and syllable_count("the") == 1
+    assert [t.text for t in split_words("你好世界。 ok 今天")] == ["你", "好", "世", "界。", "ok", "今", "天"]
+
+
+@pytest.mark.parametrize(
+    ("voice", "text"),
+    [("cmn", "你好世界。今天天气很好。"), ("ar", "مرحبا بالعالم، كيف حالك؟"), ("hi", "नमस्ते दुनिया, आप कैसे हैं?")],
+)
+def test_espeak_word_timings_in_other_scripts(tmp_path: Path, voice: str, text: str) -> None:
+    if get_engine() is None:
+        pytest.skip("espeak-ng is not available")
+    narration = synthesize_narration(text, tmp_path / "n.wav", voice_id=voice)
+    assert narration.word_timings is not None
+    _check_shape(narration.word_timings, text, narration.duration)
+    assert all(t.end > t.start for t in narration.word_timings)
+
+
+class _SilentStartEngine(SpeechEngine):
+    """A stand-in engine: 1 s of silence, then a tone per word, with the word timings it "knows"."""
+
+    name = "stand-in"
+    sample_rate = 16000
+
+    def list_voices(self) -> list[Voice]:
+        return [Voice("x", "X", "en", None)]
+
+    def default_voice_id(self) -> str:
+        return "x"
+
+    def synthesize(self, text: str, voice_id: str | None, speed: float) -> np.ndarray:
+        return self.synthesize_with_words(text, voice_id, speed)[0]
+
+    def synthesize_with_words(
+        self, text: str, voice_id: str | None, speed: float
+    ) -> tuple[np.ndarray, list[WordTiming] | None]:
+        rate = self.sample_rate
+        t = np.arange(int(0.3 * rate)) / rate
+        word = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+        gap = np.zeros(int(0.2 * rate), dtype=np.float32)
+        samples = np.concatenate([np.zeros(rate, dtype=np.float32), word, gap, word])
+        return samples, [WordTiming("one", 1.0, 1.5), WordTiming("two", 1.5, 1.8)]
+
+
+def test_narration_timings_are_shifted_by_the_trimmed_silence(tmp_path: Path) -> None:
+    narration = synthesize_narration("one two", tmp_path / "n.wav", engine=_SilentStartEngine())
+    # 0.85 s of the leading second is cut (0.15 s kept): "one" now starts at 0.15 s; its end is pulled back to
+    # its last voiced frame (0.3 s tone + the 25 ms window and 30 ms tail), "two" keeps its start at 0.65 s
+    assert narration.duration == pytest.approx(0.15 + 0.3 + 0.2 + 0.3, abs=1e-3)  # no silence after the end
+    one, two = narration.word_timings or []
+    assert one.start == pytest.approx(0.15, abs=1e-3) and one.end == pytest.approx(0.15 + 0.3 + 0.055, abs=0.011)
+    assert two.start == pytest.approx(0.65, abs=1e-3) and two.end <= narration.duration
 
 
 JFK = "more/speech_05_male_jfk_inaugural_flac24_44k_stereo_11.0s.flac"
