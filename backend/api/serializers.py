@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
@@ -50,7 +52,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
 
-    def get_word_timings(self, obj: Segment) -> list[dict] | None:
+    def get_word_timings(self, obj: Segment) -> list[dict[str, Any]] | None:
         """``[{"word", "start", "end"}]`` in seconds from the segment's start, or null (no narration, or timings
         that do not belong to the current text); see :mod:`api.word_timings`."""
         return current_word_timings(obj)

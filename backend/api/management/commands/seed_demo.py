@@ -14,6 +14,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from core_engine.alignment import METHOD_ESPEAK, timings_to_json
 from core_engine.tts import SpeechError, get_engine, synthesize_narration
@@ -67,7 +68,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Project id: {project.id}")
 
-    def _narrate(self, folder: Path) -> list[tuple[bytes, float, list | None] | None]:
+    def _narrate(self, folder: Path) -> list[tuple[bytes, float, list[dict[str, Any]] | None] | None]:
         """WAV bytes, duration (seconds) and espeak-ng word timings (JSON shape) per segment, or ``None`` where
         narration could not be made."""
         engine = get_engine()
@@ -77,7 +78,7 @@ class Command(BaseCommand):
         settings = GlobalSettings.load()
         voice_id = settings.default_voice_id.strip() or None
         speed = settings.tts_speed or 1.0
-        out: list[tuple[bytes, float, list | None] | None] = []
+        out: list[tuple[bytes, float, list[dict[str, Any]] | None] | None] = []
         if voice_id is not None and not engine.has_voice(voice_id):
             self.stderr.write(f"The voice '{voice_id}' is not installed; using the default voice instead.")
             voice_id = None
@@ -93,7 +94,9 @@ class Command(BaseCommand):
             out.append((path.read_bytes(), narration.duration, timings_to_json(words) if words is not None else None))
         return out
 
-    def _store(self, images: list[bytes], narrations: list[tuple[bytes, float, list | None] | None]) -> Project:
+    def _store(
+        self, images: list[bytes], narrations: list[tuple[bytes, float, list[dict[str, Any]] | None] | None]
+    ) -> Project:
         """Create the project and its segments, saving files through the models' storage (all or nothing)."""
         saved: list = []
         try:
