@@ -473,7 +473,11 @@ class _Aligner:
                     raise AlignmentError("pocketsphinx found no alignment of the text in the recording")
                 segments = [(re.sub(r"\(\d+\)$", "", s.word), int(s.start_frame), int(s.end_frame)) for s in found]
             except RuntimeError as exc:
+                self._decoder = None  # it may be left inside an utterance: build a fresh one next time
                 raise AlignmentError(f"pocketsphinx could not align: {exc}") from exc
+            except BaseException:
+                self._decoder = None
+                raise
         aligned = [s for s in segments if not s[0].startswith(("<", "["))]  # <s>, </s>, <sil>, [NOISE]
         if [s[0] for s in aligned] != words:
             raise AlignmentError(f"pocketsphinx aligned {len(aligned)} of {len(words)} words")
