@@ -472,6 +472,8 @@ class _Aligner:
                 if found is None or decoder.hyp() is None:
                     raise AlignmentError("pocketsphinx found no alignment of the text in the recording")
                 segments = [(re.sub(r"\(\d+\)$", "", s.word), int(s.start_frame), int(s.end_frame)) for s in found]
+            except AlignmentError:
+                raise  # the utterance ended normally; the decoder stays usable
             except RuntimeError as exc:
                 self._decoder = None  # it may be left inside an utterance: build a fresh one next time
                 raise AlignmentError(f"pocketsphinx could not align: {exc}") from exc
