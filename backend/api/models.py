@@ -88,6 +88,12 @@ class Segment(models.Model):
     # text_hash() of the text the narration was generated from; empty for uploaded recordings.
     audio_text_hash = models.CharField(max_length=64, blank=True, default="")
     is_locked = models.BooleanField(default=False)
+    # When each word of the narration is spoken: [{"word", "start", "end"}] in seconds from the segment start
+    # (core_engine.alignment), computed from the text and audio named by word_timings_key
+    # ("<text_hash>:<sha256 of the audio file>") by word_timings_method ("espeak", "pocketsphinx", "syllables").
+    word_timings = models.JSONField(null=True, blank=True)
+    word_timings_key = models.CharField(max_length=160, blank=True, default="")
+    word_timings_method = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["sequence_index"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.word_timings import current_word_timings
 
 
 def _absolute(request, url: str | None) -> str | None:
@@ -21,6 +24,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     image_file = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
+    word_timings = serializers.SerializerMethodField()
     text_content = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
@@ -37,6 +41,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "audio_file",
             "audio_duration",
             "audio_matches_text",
+            "word_timings",
             "is_locked",
         ]
         read_only_fields = ["id", "sequence_index", "audio_duration"]
@@ -46,6 +51,11 @@ class SegmentSerializer(serializers.ModelSerializer):
 
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
+
+    def get_word_timings(self, obj: Segment) -> list[dict[str, Any]] | None:
+        """``[{"word", "start", "end"}]`` in seconds from the segment's start, or null (no narration, or timings
+        that do not belong to the current text); see :mod:`api.word_timings`."""
+        return current_word_timings(obj)
 
     def validate_project(self, project: Project) -> Project:
         if self.instance is not None and project.pk != self.instance.project_id:

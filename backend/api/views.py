@@ -38,6 +38,7 @@ from api.serializers import (
 from api.task_manager import TaskManager
 from api.tasks import narration_task_function, render_task_id, start_render
 from api.validators import validate_audio_upload, validate_image_upload
+from api.word_timings import schedule_word_timings
 
 logger = logging.getLogger(__name__)
 
@@ -281,6 +282,8 @@ class SegmentViewSet(
                 store_audio(segment, audio, audio_duration)
         if image or audio or fields:
             segment.project.save(update_fields=["updated_at"])
+        if audio or "text_content" in fields:
+            schedule_word_timings(segment)  # now, or in the background when long: see api.word_timings
         return Response(self.get_serializer(segment).data)
 
     def perform_destroy(self, instance: Segment) -> None:
