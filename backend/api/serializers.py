@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.schema import OutputInfoField, StorySegmentsField
 
 
 def _absolute(request, url: str | None) -> str | None:
@@ -15,12 +16,16 @@ def _absolute(request, url: str | None) -> str | None:
 
 
 class SegmentSerializer(serializers.ModelSerializer):
-    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded through
-    :class:`SegmentFileSerializer`, so here they are read-only."""
+    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
+    ``PATCH`` (:class:`api.schema.SegmentUploadSerializer`), so here they are read-only. ``needs_narration`` is
+    :attr:`Segment.needs_narration`."""
 
     image_file = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
+    needs_narration = serializers.BooleanField(
+        read_only=True, help_text="Unlocked, with text, and without narration or with narration of an older text."
+    )
     text_content = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
@@ -37,6 +42,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "audio_file",
             "audio_duration",
             "audio_matches_text",
+            "needs_narration",
             "is_locked",
         ]
         read_only_fields = ["id", "sequence_index", "audio_duration"]
@@ -58,6 +64,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps)."""
 
     segment_count = serializers.SerializerMethodField()
+    output_info = OutputInfoField(read_only=True, allow_null=True)
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -128,7 +135,7 @@ class ImportSerializer(serializers.Serializer):
 
     format = serializers.ChoiceField(choices=["json", "text"])
     title = serializers.CharField(max_length=200)
-    segments = serializers.JSONField(required=False)
+    segments = StorySegmentsField(required=False)
     raw_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     resolution_width = serializers.IntegerField(required=False, min_value=16, max_value=3840)
     resolution_height = serializers.IntegerField(required=False, min_value=16, max_value=2160)
