@@ -1,7 +1,6 @@
 """API routes (DESIGN §4), mounted under ``/api/``."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import DefaultRouter
 
 from api import views
@@ -12,7 +11,7 @@ router.register("segments", views.SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
-    path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/voices/", views.VoicesView.as_view(), name="voices"),
     path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),

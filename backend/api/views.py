@@ -15,6 +15,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -493,3 +494,12 @@ class HealthView(APIView):
 
         engine = get_engine()
         return Response({"status": "ok", "ffmpeg": ffmpeg_version(), "tts": engine.name if engine else None})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        description="This API's OpenAPI 3.1 schema (JSON): the reference for every request, response and error body."
+    )
+)
+class SchemaView(SpectacularJSONAPIView):
+    """``GET /schema/``: the OpenAPI schema, generated from these views and serializers by drf-spectacular."""

@@ -172,12 +172,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /**
-     * @description OpenApi3 schema for this API. Format can be selected via content negotiation.
-     *
-     *     - YAML: application/vnd.oai.openapi
-     *     - JSON: application/vnd.oai.openapi+json
-     */
+    /** @description This API's OpenAPI 3.1 schema (JSON): the reference for every request, response and error body. */
     get: operations["schema_retrieve"];
     put?: never;
     post?: never;
