@@ -424,7 +424,8 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps).
+     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     :class:`api.schema.OutputInfoSerializer`).
      */
     PatchedProjectRequest: {
       title?: string;
@@ -474,7 +475,8 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps).
+     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     :class:`api.schema.OutputInfoSerializer`).
      */
     Project: {
       /** Format: uuid */
@@ -518,7 +520,8 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps).
+     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     :class:`api.schema.OutputInfoSerializer`).
      */
     ProjectRequest: {
       title: string;
