@@ -61,7 +61,7 @@ class SegmentSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-        ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+    ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
     :class:`api.schema.OutputInfoSerializer`)."""
 
     segment_count = serializers.SerializerMethodField()

@@ -424,7 +424,7 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
      *     :class:`api.schema.OutputInfoSerializer`).
      */
     PatchedProjectRequest: {
@@ -475,7 +475,7 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
      *     :class:`api.schema.OutputInfoSerializer`).
      */
     Project: {
@@ -520,7 +520,7 @@ export interface components {
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-     *         ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+     *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
      *     :class:`api.schema.OutputInfoSerializer`).
      */
     ProjectRequest: {
