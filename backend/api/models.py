@@ -112,6 +112,28 @@ class Segment(models.Model):
             return None
         return self.audio_text_hash == text_hash(self.text_content)
 
+    def narration_skip_reason(self, *, skip_locked: bool = True, force: bool = False) -> str | None:
+        """Why generating narration for all segments leaves this one alone, or ``None`` when it narrates it.
+
+        ``"locked"`` (locked and ``skip_locked``), ``"empty"`` (no text to speak) or ``"existing"`` (it has
+        narration that is up to date: generated from the current text, or an uploaded recording, whose text is not
+        tracked; ``force`` regenerates it anyway). The one rule behind ``generate-all-audio`` and
+        :attr:`needs_narration`.
+        """
+        if skip_locked and self.is_locked:
+            return "locked"
+        if not self.text_content.strip():
+            return "empty"
+        if not force and self.audio_file and self.audio_matches_text is not False:
+            return "existing"
+        return None
+
+    @property
+    def needs_narration(self) -> bool:
+        """True when the segment needs (re)generated narration: unlocked, with text, and without narration or with
+        narration generated from an older text (what ``generate-all-audio`` with its defaults narrates)."""
+        return self.narration_skip_reason() is None
+
 
 class GlobalSettings(models.Model):
     """Singleton of app-wide settings (narration voice and speed, Ken Burns zoom, subtitle style)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
 from api.word_timings import current_word_timings
 
 
@@ -18,13 +20,17 @@ def _absolute(request, url: str | None) -> str | None:
 
 
 class SegmentSerializer(serializers.ModelSerializer):
-    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded through
-    :class:`SegmentFileSerializer`, so here they are read-only."""
+    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
+    ``PATCH`` (:class:`api.schema.SegmentUploadSerializer`), so here they are read-only. ``needs_narration`` is
+    :attr:`Segment.needs_narration`."""
 
     image_file = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
     word_timings = serializers.SerializerMethodField()
+    needs_narration = serializers.BooleanField(
+        read_only=True, help_text="Unlocked, with text, and without narration or with narration of an older text."
+    )
     text_content = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
@@ -42,6 +48,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "audio_duration",
             "audio_matches_text",
             "word_timings",
+            "needs_narration",
             "is_locked",
         ]
         read_only_fields = ["id", "sequence_index", "audio_duration"]
@@ -52,6 +59,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
 
+    @extend_schema_field(WordTimingSerializer(many=True, allow_null=True))
     def get_word_timings(self, obj: Segment) -> list[dict[str, Any]] | None:
         """``[{"word", "start", "end"}]`` in seconds from the segment's start, or null (no narration, or timings
         that do not belong to the current text); see :mod:`api.word_timings`."""
@@ -65,9 +73,11 @@ class SegmentSerializer(serializers.ModelSerializer):
 
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-    ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps)."""
+    ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+    :class:`api.schema.OutputInfoSerializer`)."""
 
     segment_count = serializers.SerializerMethodField()
+    output_info = OutputInfoField(read_only=True, allow_null=True)
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -138,7 +148,7 @@ class ImportSerializer(serializers.Serializer):
 
     format = serializers.ChoiceField(choices=["json", "text"])
     title = serializers.CharField(max_length=200)
-    segments = serializers.JSONField(required=False)
+    segments = StorySegmentsField(required=False)
     raw_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     resolution_width = serializers.IntegerField(required=False, min_value=16, max_value=3840)
     resolution_height = serializers.IntegerField(required=False, min_value=16, max_value=2160)
