@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from core_engine.audio_utils import AudioError, probe_audio
+from core_engine.camera import CameraError, CameraSettings
+from core_engine.presets import preview_settings, quality_encoder
 from core_engine.render.cache import prune_cache
 from core_engine.render.keys import cache_keys
 from core_engine.render.pipeline import render_plan
@@ -16,7 +18,7 @@ from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, Render
 from core_engine.render.progress import ProgressCallback
 from core_engine.render_utils import project_output_dir
 
-__all__ = ["build_project_plan", "render_project"]
+__all__ = ["build_project_plan", "preview_paths", "render_preview", "render_project"]
 
 
 def _plan_segment(n: int, seg: Any) -> PlanSegment:
@@ -36,7 +38,18 @@ def _plan_segment(n: int, seg: Any) -> PlanSegment:
             duration = probe_audio(audio_path).duration
         except AudioError as exc:
             raise RenderError(f"Segment {n}: the narration {audio_path.name} could not be read ({exc}).") from None
-    return PlanSegment(str(seg.id), image_path, audio_path, float(duration))
+    try:
+        camera = CameraSettings.from_json(seg.camera or None)
+    except CameraError as exc:
+        raise RenderError(f"Segment {n}: the camera setting is invalid ({exc}).") from None
+    return PlanSegment(str(seg.id), image_path, audio_path, float(duration), camera)
+
+
+def _quality_encoder(quality: str) -> Any:
+    try:
+        return quality_encoder(quality or "standard")
+    except ValueError as exc:
+        raise RenderError(f"The project's quality setting is invalid ({exc}).") from None
 
 
 def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
@@ -44,7 +57,8 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
 
     The plan follows the project's segments ordered by ``sequence_index`` (image file, audio file and
     ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution and frame
-    rate, and ``GlobalSettings.zoom_intensity``. Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
+    rate, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera`` and
+    ``GlobalSettings.zoom_intensity``. Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
     ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
 
     Raises:
@@ -67,6 +81,7 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         height=int(project.resolution_height),
         fps=int(project.framerate),
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
+        encoder=_quality_encoder(project.quality),
     )
     plan = RenderPlan(tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings)
     media_root = Path(django_settings.MEDIA_ROOT)
@@ -88,4 +103,29 @@ def render_project(project_id: str, on_progress: ProgressCallback | None = None)
     plan, output, cache_dir = build_project_plan(project_id)
     result = render_plan(plan, output, on_progress, cache_dir)
     prune_cache(cache_dir, cache_keys(plan))
+    return result
+
+
+def preview_paths(media_root: Path, project_id: str) -> tuple[Path, Path]:
+    """Where a project's quick preview lives: ``(MEDIA_ROOT/projects/<id>/preview/preview.mp4, its own cache folder
+    MEDIA_ROOT/projects/<id>/preview/cache)`` — apart from the real render's ``output/`` and ``cache/``."""
+    folder = media_root / "projects" / str(project_id) / "preview"
+    return folder / "preview.mp4", folder / "cache"
+
+
+def render_preview(project_id: str, on_progress: ProgressCallback | None = None) -> RenderResult:
+    """Render a stored project's quick preview: the same plan as :func:`render_project` at the draft settings of
+    :func:`core_engine.presets.preview_settings` (480p, ≤ 15 fps, x264 ultrafast), written to
+    :func:`preview_paths` with its own cache. The real render's cache, manifest and ``final.mp4`` are not touched.
+
+    Raises:
+        RenderError, RenderCancelled: as :func:`render_project`.
+    """
+    from django.conf import settings as django_settings
+
+    plan, _, _ = build_project_plan(project_id)
+    draft = RenderPlan(plan.segments, preview_settings(plan.settings))
+    output, cache_dir = preview_paths(Path(django_settings.MEDIA_ROOT), project_id)
+    result = render_plan(draft, output, on_progress, cache_dir)
+    prune_cache(cache_dir, cache_keys(draft))
     return result

@@ -16,7 +16,8 @@ from typing import Any
 
 from PIL import Image
 
-from core_engine.ken_burns import iter_yuv_frames, motion_for, plan_camera, prepare_yuv_planes
+from core_engine.camera import shot_path_for_image
+from core_engine.ken_burns import iter_yuv_frames, prepare_yuv_planes
 from core_engine.render.ffmpeg import strip_folders
 from core_engine.render.plan import PlanSegment, RenderError, RenderSettings
 from core_engine.render_utils import ImageError, load_image_rgb
@@ -176,7 +177,8 @@ class FrameProducer:
     def _produce(self, job: SegmentJob) -> bool:
         size = (self.settings.width, self.settings.height)
         image = load_segment_image(job.index, job.segment.image_path)
-        path = plan_camera(image.size, size, self.settings.zoom_intensity, motion_for(job.segment.segment_id))
+        seg = job.segment
+        path = shot_path_for_image(image, seg.image_path, size, seg.camera, self.settings.zoom_intensity, seg.segment_id)
         planes = prepare_yuv_planes(image, path)
         del image  # only the working planes stay alive while frames are made
         job.meta = {"mode": path.mode, "source": path.image_size, "working": planes.y.size}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from core_engine.camera import camera_key_fields
 from core_engine.ken_burns import motion_for
 from core_engine.render.cache import file_sha256, make_key
 from core_engine.render.plan import (
@@ -33,7 +34,8 @@ def segment_cache_key(
     """Cache key (SHA-256 hex) of one encoded segment.
 
     It covers everything that decides the segment's pixels and bytes: the image file's content hash, the frame
-    count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the video
+    count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the segment's
+    camera settings (:func:`core_engine.camera.camera_key_fields`), the video
     encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version. It does not cover the narration (beyond the
     frame count), the file's name or location, or anything else about the project.
 
@@ -54,6 +56,7 @@ def segment_cache_key(
             "fps": int(settings.fps),
             "zoom": float(settings.zoom_intensity),
             "motion": asdict(motion_for(segment.segment_id)),
+            "camera": camera_key_fields(segment.camera),
             "encoder": settings.encoder.video_fields(),
         }
     )

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core_engine.camera import CameraSettings
+
 __all__ = [
     "AUDIO_CHANNELS",
     "EncoderSettings",
@@ -34,7 +36,9 @@ AUDIO_CHANNELS = 2
 @dataclass(frozen=True)
 class EncoderSettings:
     """Encoder parameters. The defaults are production: H.264 (libx264) at 8000 kb/s, preset ``medium``, yuv420p;
-    AAC at 192 kb/s, 48000 Hz."""
+    AAC at 192 kb/s, 48000 Hz. Rate control is ``bitrate`` (average, ``-b:v``) or, when ``crf`` is set, constant
+    quality (``-crf``; ``bitrate`` is then ignored); ``maxrate``/``bufsize`` optionally cap the rate (VBV). Named
+    presets: :mod:`core_engine.presets`."""
 
     codec: str = "libx264"
     bitrate: str = "8000k"
@@ -43,10 +47,28 @@ class EncoderSettings:
     audio_codec: str = "aac"
     audio_bitrate: str = "192k"
     audio_sample_rate: int = 48000
+    crf: int | None = None
+    maxrate: str | None = None
+    bufsize: str | None = None
 
     def video_fields(self) -> dict[str, Any]:
         """The fields that decide the encoded video stream (part of every segment's cache key)."""
-        return {"codec": self.codec, "bitrate": self.bitrate, "preset": self.preset, "pixel_format": self.pixel_format}
+        return {
+            "codec": self.codec,
+            "bitrate": self.bitrate,
+            "preset": self.preset,
+            "pixel_format": self.pixel_format,
+            "crf": self.crf,
+            "maxrate": self.maxrate,
+            "bufsize": self.bufsize,
+        }
+
+    def rate_args(self) -> list[str]:
+        """ffmpeg rate-control options: ``-crf N`` or ``-b:v RATE``, plus ``-maxrate``/``-bufsize`` when set."""
+        args = ["-crf", str(self.crf)] if self.crf is not None else ["-b:v", self.bitrate]
+        if self.maxrate:
+            args += ["-maxrate", self.maxrate, "-bufsize", self.bufsize or self.maxrate]
+        return args
 
 
 @dataclass(frozen=True)
@@ -64,12 +86,14 @@ class RenderSettings:
 @dataclass(frozen=True)
 class PlanSegment:
     """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
-    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long)."""
+    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long), and
+    the image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``)."""
 
     segment_id: str
     image_path: Path
     audio_path: Path
     duration: float
+    camera: CameraSettings = CameraSettings()
 
 
 @dataclass(frozen=True)
