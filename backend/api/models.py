@@ -61,6 +61,9 @@ class Project(models.Model):
     # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
     # rendered_at (ISO 8601)}.
     output_info = models.JSONField(null=True, blank=True)
+    # Encoder preset of the render (core_engine.presets.QUALITY_PRESETS): standard (H.264 8000k), high (CRF 18),
+    # small (about a third of standard's size).
+    quality = models.CharField(max_length=16, default="standard")
 
     class Meta:
         ordering = ["-updated_at"]
@@ -94,6 +97,9 @@ class Segment(models.Model):
     word_timings = models.JSONField(null=True, blank=True)
     word_timings_key = models.CharField(max_length=160, blank=True, default="")
     word_timings_method = models.CharField(max_length=16, blank=True, default="")
+    # How the camera moves over the image: {"motion", "focus": [x, y] | null, "strength": float | null}
+    # (core_engine.camera.CameraSettings); {} means the defaults (auto, face-aware).
+    camera = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["sequence_index"]

@@ -7,15 +7,16 @@ import re
 import shutil
 from pathlib import Path
 
+from core_engine.render.plan import RenderError
 from core_engine.render.progress import ProgressRecord, Stage
 from core_engine.render_utils import ffmpeg_version
 from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -28,8 +29,10 @@ from rest_framework.views import APIView
 from api.exceptions import Conflict
 from api.importers import StoryImportError, parse_json_segments, parse_text_story
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.preview import camera_still, preview_status, start_preview
 from api.schema import (
     GenerateAllNarrationResponseSerializer,
+    PreviewStatusSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
     RenderConflictErrorSerializer,
@@ -193,6 +196,31 @@ class ProjectViewSet(viewsets.ModelViewSet):
                 "error": project.render_error if project.status == ProjectStatus.FAILED else None,
             }
         )
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: PreviewStatusSerializer, **errors(404)},
+        description="The quick preview draft: its task's state and progress, and the URL of the last good draft.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={
+            202: PreviewStatusSerializer,
+            400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
+            **errors(404, 409, 500),
+        },
+        description="Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task "
+        "`preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        """Start the quick preview (POST, 202) or report it (GET)."""
+        project = self.get_object()
+        if request.method == "POST":
+            start_preview(project)  # RenderNotReady 400, Conflict 409, FFmpegMissing 500
+            return Response(preview_status(project.pk), status=status.HTTP_202_ACCEPTED)
+        return Response(preview_status(project.pk))
 
     @extend_schema(
         responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, "The MP4 as an attachment."), **errors(404)}
@@ -364,6 +392,32 @@ class SegmentViewSet(
             project.save(update_fields=["updated_at"])
         for name in files:
             storage.delete(name)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "frame", str, enum=["first", "last"], default="first", description="Which end of the shot."
+            )
+        ],
+        responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, "The frame as JPEG."), **errors(400, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="camera-preview")
+    def camera_preview(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The first or last frame of the segment's shot as the render will frame it (its camera, the project's
+        shape), as a JPEG of at most 640 pixels a side."""
+        segment = self.get_object()
+        frame = request.query_params.get("frame", "first")
+        if frame not in ("first", "last"):
+            raise ValidationError({"frame": [f"Must be first or last, not {frame!r}."]})
+        if not segment.image_file:
+            raise ValidationError({"image_file": ["The segment has no image yet."]})
+        try:
+            data = camera_still(segment, frame)
+        except RenderError as exc:
+            raise ValidationError({"image_file": [str(exc)]}) from None
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")
