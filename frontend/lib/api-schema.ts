@@ -97,6 +97,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The quick preview draft: its task's state and progress, and the URL of the last good draft. */
+    get: operations["projects_preview_retrieve"];
+    put?: never;
+    /** @description Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task `preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched. */
+    post: operations["projects_preview_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/render/": {
     parameters: {
       query?: never;
@@ -218,6 +236,26 @@ export interface paths {
     patch: operations["segments_partial_update"];
     trace?: never;
   };
+  "/api/segments/{id}/camera-preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The first or last frame of the segment's shot as the render will frame it (its camera, the project's
+     *     shape), as a JPEG of at most 640 pixels a side.
+     */
+    get: operations["segments_camera_preview_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/segments/{id}/generate-audio/": {
     parameters: {
       query?: never;
@@ -291,6 +329,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    Camera: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    CameraRequest: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
       /** Format: uuid */
@@ -368,6 +430,8 @@ export interface components {
       /** @description What the picture should show. */
       image_prompt?: string | null;
     };
+    /** @enum {string} */
+    MotionEnum: "auto" | "zoom_in" | "zoom_out" | "pan_left" | "pan_right" | "pan_up" | "pan_down" | "still";
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -432,6 +496,8 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -444,6 +510,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /**
      * @description Multipart body of ``PATCH /segments/{id}/``: an image and/or a narration recording (checked server-side:
@@ -455,6 +522,29 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
+    /** @description ``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project. */
+    PreviewStatus: {
+      /** @description preview_<project id> */
+      task_id: string;
+      /** @description NONE: no preview made yet. */
+      status: components["schemas"]["PreviewStatusStatusEnum"];
+      progress: components["schemas"]["ProgressRecord"] | null;
+      /** @description URL path of the draft MP4 when COMPLETED. */
+      preview_url: string | null;
+      /** @description Pixels of the draft. */
+      width: number | null;
+      /** @description Pixels of the draft. */
+      height: number | null;
+      fps: number | null;
+      /**
+       * Format: double
+       * @description How long the draft took to render.
+       */
+      render_seconds: number | null;
+      error: string | null;
+    };
+    /** @enum {string} */
+    PreviewStatusStatusEnum: "NONE" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -496,6 +586,8 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -516,6 +608,8 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
@@ -528,9 +622,13 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
+    /** @enum {string} */
+    QualityEnum: "standard" | "high" | "small";
     /** @description 409 of ``POST /projects/{id}/render/``: a render of this project is already running. */
     RenderConflictError: {
       error: string;
@@ -595,6 +693,7 @@ export interface components {
       /** @description Unlocked, with text, and without narration or with narration of an older text. */
       readonly needs_narration: boolean;
       is_locked: boolean;
+      camera: components["schemas"]["Camera"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -607,6 +706,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /** @description One failure of a task; ``segment_id`` is null for a failure of the whole task (e.g. a render). */
     TaskError: {
@@ -961,6 +1061,95 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  projects_preview_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  projects_preview_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description Segments lack an image or narration. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RenderValidationError"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
+      500: {
         headers: {
           [name: string]: unknown;
         };
@@ -1330,6 +1519,50 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_camera_preview_retrieve: {
+    parameters: {
+      query?: {
+        /** @description Which end of the shot. */
+        frame?: "first" | "last";
+      };
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The frame as JPEG. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "image/jpeg": string;
+        };
+      };
+      /** @description Invalid input: `error` names the field and the reason. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

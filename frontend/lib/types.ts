@@ -51,6 +51,14 @@ export type RenderValidationError = Schemas["RenderValidationError"];
 export type RenderConflictError = Schemas["RenderConflictError"];
 export type RenderStatusResponse = Schemas["RenderStatusResponse"];
 
+/** A segment's camera: `motion`, `focus` ([x, y] in 0–1 image coordinates or null), `strength` (zoom 1–2 or null). */
+export type Camera = Schemas["Camera"];
+export type CameraMotion = Camera["motion"];
+/** Encoder preset of a project's render. */
+export type Quality = Schemas["QualityEnum"];
+/** The quick preview draft of a project (`GET|POST /projects/{id}/preview/`). */
+export type PreviewStatus = Schemas["PreviewStatus"];
+
 export type TaskState = Schemas["TaskState"];
 export type NarrationTaskResponse = Schemas["NarrationTaskResponse"];
 export type GenerateAllNarrationRequest = Schemas["GenerateAllAudioRequest"];

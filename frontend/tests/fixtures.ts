@@ -17,6 +17,7 @@ export function makeSegment(overrides: Partial<Segment> = {}): Segment {
     word_timings: null,
     needs_narration: false,
     is_locked: false,
+    camera: { motion: "auto", focus: null, strength: null },
     ...overrides,
   };
 }
@@ -47,6 +48,7 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     render_error: null,
     segment_count: 2,
     thumbnail_url: null,
+    quality: "standard",
     ...overrides,
   };
 }
