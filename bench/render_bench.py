@@ -29,6 +29,8 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
    c. the MoviePy reference and d. the ffmpeg zoompan reference (see ``references.py``).
    Reported: wall s, frames/s, realtime factor (video s / wall s), peak MB, file size, the encoders' command
    lines, the engine's progress callbacks with timestamps; ratios full/floor, reference/full, zoompan/full.
+1b. **Quick preview**: the speed test's plan rendered at Standard quality and as its quick preview draft (480p, ≤ 15
+   fps, x264 ultrafast), both without cache: preview time / Standard time ≤ 0.15.
 2. **Smoothness** of a straight linear pan (constant zoom 1.3, 3.7 source px/frame ≈ 2.4 output px/frame, 4 s) over
    the 16:9 landscape photo, drawn by each renderer's own per-frame code without encoding; jitter =
    std/|mean| of the phase-correlation frame shift (``smoothness.py``), with an upsampled-DFT cross-check.
@@ -405,6 +407,33 @@ def engine_available() -> str | None:
     except Exception as exc:  # ImportError, or a syntax error while the engine is being written
         return f"{exc.__class__.__name__}: {exc}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------- 1b. quick preview
+#: The quick preview (issue 12 §5) must take at most this fraction of the Standard render's time.
+PREVIEW_TIME_RATIO = 0.15
+
+
+def bench_preview(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
+    """The speed test's plan rendered at full settings (Standard quality) and as its quick preview draft
+    (``core_engine.presets.preview_settings``: 480p, ≤ 15 fps, x264 ultrafast CRF 30), both without cache."""
+    settings = settings_spec(cfg.width, cfg.height, cfg.fps)
+    plan = corpus_plan(cfg.speed_segments, cfg.speed_seconds, settings, work)
+    video_s = plan_frames(plan) / cfg.fps
+    full = run_job("Standard render", storyreel_job(plan, out / "standard.mp4"), work, video_s, SPEED_ATTEMPTS)
+    draft_job = {**storyreel_job(plan, out / "preview.mp4"), "preview": True}
+    draft = run_job("quick preview", draft_job, work, video_s, SPEED_ATTEMPTS)
+    ratio = draft.wall_s / full.wall_s
+    report.data["preview"] = {"standard_s": full.wall_s, "preview_s": draft.wall_s, "ratio": ratio}
+    report.section(
+        f"Quick preview — {len(plan['segments'])} corpus segments, {video_s:.1f} s, {cfg.width}x{cfg.height}",
+        [*table(RUN_HEADER, [full.row(), draft.row()]), "", f"- preview / Standard = **{fmt(ratio, '.3f')}**"],
+    )
+    report.target(
+        "quick preview / Standard render",
+        f"≤ {PREVIEW_TIME_RATIO}×",
+        *judged(ratio <= PREVIEW_TIME_RATIO, fmt(ratio, ".3f", "×"), favour_pass=(full,), favour_fail=(draft,)),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ 1. speed
@@ -1018,7 +1047,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        default="speed,smoothness,incremental,memory,timing,status",
+        default="speed,preview,smoothness,incremental,memory,timing,status",
         help="comma-separated parts to run (for development)",
     )
     args = parser.parse_args(argv)
@@ -1048,6 +1077,8 @@ def main(argv: list[str] | None = None) -> int:
         report.section("Engine", [f"- `core_engine.render.pipeline.render_plan` not importable: {missing_engine}"])
     if "speed" in parts:
         attempt(report, "Speed", lambda: bench_speed(cfg, out, work, report))
+    if "preview" in parts:
+        attempt(report, "Quick preview", lambda: bench_preview(cfg, out, work, report))
     if "smoothness" in parts:
         attempt(report, "Smoothness", lambda: bench_smoothness(cfg, report))
     if "incremental" in parts:
@@ -1076,6 +1107,7 @@ def main(argv: list[str] | None = None) -> int:
 #: Every target, by the part that measures it — so that a part that crashed still shows its targets as N/A.
 ALL_TARGETS = {
     "speed": [("full render vs encoder floor", "≤ 1.20×"), ("MoviePy reference / full", "≥ 1.5× (faster)")],
+    "preview": [("quick preview / Standard render", f"≤ {PREVIEW_TIME_RATIO}×")],
     "smoothness": [("smoothness jitter (StoryReel)", "≤ 0.03")],
     "incremental": [
         ("re-render, nothing changed", "≤ 0.10× full"),

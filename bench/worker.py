@@ -53,6 +53,11 @@ def prepare(job: dict):
         from core_engine.render.pipeline import render_plan
 
         plan = build_plan(job["plan"])
+        if job.get("preview"):  # the quick preview's draft of the same plan
+            from core_engine.presets import preview_settings
+            from core_engine.render.plan import RenderPlan
+
+            plan = RenderPlan(plan.segments, preview_settings(plan.settings))
         cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
         progress: list[tuple[float, list]] = []
         t0 = [0.0]
