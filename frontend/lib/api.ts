@@ -11,6 +11,7 @@ import type {
   ImportStoryRequest,
   NarrationTaskResponse,
   Paginated,
+  PreviewStatus,
   Project,
   ProjectCreateRequest,
   ProjectDetail,
@@ -241,6 +242,20 @@ export const getDownloadUrl = (projectId: string) => `${getApiBaseUrl()}/api/pro
 
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
+
+// ── Quick preview and camera stills ───────────────────────────────────────────────────────────────
+
+/** Start the quick preview draft (480p, fast settings); it never replaces the rendered video. */
+export const startPreview = (projectId: string) =>
+  request<PreviewStatus>({ method: "POST", url: `/projects/${projectId}/preview/`, data: {} });
+
+export const getPreviewStatus = (projectId: string) =>
+  request<PreviewStatus>({ method: "GET", url: `/projects/${projectId}/preview/` });
+
+/** JPEG of the first or last frame of a segment's shot, as the render frames it; `version` busts the browser cache
+ * when the camera, the image or the format changed. */
+export const getCameraPreviewUrl = (segmentId: string, frame: "first" | "last", version: string) =>
+  `${getApiBaseUrl()}/api/segments/${segmentId}/camera-preview/?frame=${frame}&v=${encodeURIComponent(version)}`;
 
 // ── Settings ──────────────────────────────────────────────────────────────────────────────────────
 

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { AutosaveTextarea } from "@/components/editor/autosave-textarea";
 import { CopyButton } from "@/components/editor/copy-button";
 import { DeleteSegmentButton } from "@/components/editor/delete-segment-button";
+import { SegmentCamera } from "@/components/editor/segment-camera";
 import { SegmentImageDropZone } from "@/components/editor/segment-image-drop-zone";
 import { SegmentNarration } from "@/components/editor/segment-narration";
 import { Button } from "@/components/ui/button";
@@ -153,13 +154,21 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
         </p>
       )}
       <div className="grid gap-5 p-4 md:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
-        <SegmentImageDropZone
-          segmentNumber={number}
-          imageUrl={segment.image_file}
-          disabled={!editable}
-          disabledReason={disabledReason}
-          onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
-        />
+        <div className="grid content-start gap-4">
+          <SegmentImageDropZone
+            segmentNumber={number}
+            imageUrl={segment.image_file}
+            disabled={!editable}
+            disabledReason={disabledReason}
+            onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
+          />
+          <SegmentCamera
+            segment={segment}
+            segmentNumber={number}
+            disabled={!editable}
+            onSave={(camera) => saveSegment(segment.id, { camera })}
+          />
+        </div>
         <div className="grid content-start gap-4">
           {TEXT_FIELDS.map(({ field, idSuffix, label, placeholder, textareaClassName, copyable }) => (
             <AutosaveTextarea

@@ -3,6 +3,7 @@
 import { useMemo } from "react";
 
 import { RenderButton } from "@/components/render/render-button";
+import { QuickPreview } from "@/components/render/quick-preview";
 import { RenderProgress } from "@/components/render/render-progress";
 import { VideoPreview } from "@/components/render/video-preview";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -47,6 +48,8 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
           {busy && <RenderProgress projectId={project.id} />}
         </CardContent>
       </Card>
+
+      <QuickPreview projectId={project.id} disabled={blockers.length > 0} />
 
       <Card id="preview" className="scroll-mt-20">
         <CardHeader className="pb-4">
