@@ -5,7 +5,8 @@ Reference: ``SECONDS`` s per corpus photo at 1920×1080, 30 fps, made by the eng
 (:mod:`core_engine.ken_burns`) and stored losslessly (libx264 ``-qp 0``). Each preset re-encodes it with exactly
 the settings the renderer uses (:func:`core_engine.presets.quality_encoder`), and ffmpeg's ``libvmaf`` scores it
 (``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``, both inputs' timestamps renumbered first so that frame *n* meets
-frame *n*: the MKV reference's millisecond time base otherwise pairs some frames with their neighbours). Run: ``.venv/bin/python bench/quality_presets.py`` (takes minutes).
+frame *n*: the MKV reference's millisecond time base otherwise pairs some frames with their neighbours).
+Run: ``.venv/bin/python bench/quality_presets.py`` (takes minutes).
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def main() -> None:
             rows[name] = {"bytes": out.stat().st_size, "vmaf": round(vmaf(out, ref), 2), "encode_s": round(seconds, 1)}
             print(name, rows[name], flush=True)
         std = rows["standard"]["bytes"]
-        for name, row in rows.items():
+        for row in rows.values():
             row["size_vs_standard"] = round(row["bytes"] / std, 3)
         print(json.dumps(rows, indent=1))
 

@@ -78,8 +78,8 @@ def preview_task_function(project_id: str) -> dict[str, Any] | None:
         manager.fail_task(task_id, f"The preview failed unexpectedly ({exc.__class__.__name__}).")
         return None
     rel = Path(result.output_path).resolve().relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()
-    from core_engine.video_renderer import build_project_plan
     from core_engine.presets import preview_settings
+    from core_engine.video_renderer import build_project_plan
 
     draft = preview_settings(build_project_plan(str(project_id))[0].settings)
     info = {

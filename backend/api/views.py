@@ -32,9 +32,9 @@ from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.preview import camera_still, preview_status, start_preview
 from api.schema import (
     GenerateAllNarrationResponseSerializer,
-    PreviewStatusSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
+    PreviewStatusSerializer,
     RenderConflictErrorSerializer,
     RenderStatusResponseSerializer,
     RenderTriggerResponseSerializer,

@@ -141,7 +141,9 @@ def _parse_focus(value: Any) -> tuple[float, float] | None:
         raise CameraError("camera.focus", "Must be [x, y] with two numbers from 0 to 1, or null.")
     x, y = float(value[0]), float(value[1])
     if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-        raise CameraError("camera.focus", f"Both coordinates must be from 0 to 1 (fractions of the image), not {value}.")
+        raise CameraError(
+            "camera.focus", f"Both coordinates must be from 0 to 1 (fractions of the image), not {value}."
+        )
     return (x, y)
 
 
@@ -258,7 +260,9 @@ def _face_boxes(image_size: tuple[int, int], faces: Sequence[Face]) -> list[Box]
     boxes = []
     for f in sorted(faces, key=lambda f: -f.area):
         mx, my = f.w * FACE_MARGIN, f.h * FACE_MARGIN
-        boxes.append((max(0.0, f.x - mx), max(0.0, f.y - my), min(float(iw), f.x + f.w + mx), min(float(ih), f.y + f.h + my)))
+        boxes.append(
+            (max(0.0, f.x - mx), max(0.0, f.y - my), min(float(iw), f.x + f.w + mx), min(float(ih), f.y + f.h + my))
+        )
     return boxes
 
 

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0002_segment_word_timings'),
+        ("api", "0002_segment_word_timings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='project',
-            name='quality',
-            field=models.CharField(default='standard', max_length=16),
+            model_name="project",
+            name="quality",
+            field=models.CharField(default="standard", max_length=16),
         ),
         migrations.AddField(
-            model_name='segment',
-            name='camera',
+            model_name="segment",
+            name="camera",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

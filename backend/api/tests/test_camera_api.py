@@ -193,7 +193,11 @@ def test_preview_renders_a_draft_without_touching_the_real_render(client: APICli
     assert status["status"] == "COMPLETED"
     assert {**_tree(project_dir / "output"), **_tree(project_dir / "cache")} == before
     after = Project.objects.get(pk=pid)
-    assert (after.status, after.output_path, after.output_info) == (stored.status, stored.output_path, stored.output_info)
+    assert (after.status, after.output_path, after.output_info) == (
+        stored.status,
+        stored.output_path,
+        stored.output_info,
+    )
 
 
 def test_preview_of_a_project_that_is_not_ready_is_a_400(client: APIClient, tmp_path: Path) -> None:

@@ -178,7 +178,9 @@ class FrameProducer:
         size = (self.settings.width, self.settings.height)
         image = load_segment_image(job.index, job.segment.image_path)
         seg = job.segment
-        path = shot_path_for_image(image, seg.image_path, size, seg.camera, self.settings.zoom_intensity, seg.segment_id)
+        path = shot_path_for_image(
+            image, seg.image_path, size, seg.camera, self.settings.zoom_intensity, seg.segment_id
+        )
         planes = prepare_yuv_planes(image, path)
         del image  # only the working planes stay alive while frames are made
         job.meta = {"mode": path.mode, "source": path.image_size, "working": planes.y.size}

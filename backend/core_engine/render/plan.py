@@ -93,7 +93,7 @@ class PlanSegment:
     image_path: Path
     audio_path: Path
     duration: float
-    camera: CameraSettings = CameraSettings()
+    camera: CameraSettings = CameraSettings()  # noqa: RUF009  (frozen, immutable: one shared default is safe)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ photos with people, and the cached detection."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +31,14 @@ OUTPUTS = [(1920, 1080), (1080, 1920), (1080, 1080), (1080, 1350)]
 FRAMES = 60
 
 
-def inside(box: tuple[float, float, float, float], window: tuple[float, float, float, float], tol: float = 1e-6) -> bool:
+def inside(
+    box: tuple[float, float, float, float], window: tuple[float, float, float, float], tol: float = 1e-6
+) -> bool:
     return (
-        box[0] >= window[0] - tol and box[1] >= window[1] - tol and box[2] <= window[2] + tol and box[3] <= window[3] + tol
+        box[0] >= window[0] - tol
+        and box[1] >= window[1] - tol
+        and box[2] <= window[2] + tol
+        and box[3] <= window[3] + tol
     )
 
 
@@ -112,7 +118,7 @@ def test_zoom_in_ends_and_zoom_out_starts_centred_on_the_focus(output: tuple[int
     # zoom in: the window only shrinks, and always contains the final (tight) window
     windows = zin.windows(FRAMES)
     widths = [w[2] - w[0] for w in windows]
-    assert all(a >= b - 1e-9 for a, b in zip(widths, widths[1:], strict=False))
+    assert all(a >= b - 1e-9 for a, b in pairwise(widths))
     assert all(inside(windows[-1], w) for w in windows)
 
 
@@ -147,7 +153,7 @@ def test_pans_travel_edge_to_edge(motion: str, axis: int, sign: int) -> None:
     path = plan_shot(image_size, (1920, 1080), CameraSettings(motion), 1.3, "s")
     windows = path.windows(FRAMES)
     starts = [w[axis] for w in windows]
-    assert all(sign * (b - a) >= -1e-9 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(sign * (b - a) >= -1e-9 for a, b in pairwise(starts))
     limit = image_size[axis] - (windows[0][axis + 2] - windows[0][axis])
     ends = (starts[0], starts[-1]) if sign > 0 else (starts[-1], starts[0])
     assert ends == (pytest.approx(0.0, abs=1e-6), pytest.approx(limit, abs=1e-6))
@@ -178,7 +184,9 @@ def test_synthetic_faces_stay_in_every_frame() -> None:
             bw, bh = path.base_size
             union = (min(f.x for f in faces), min(f.y for f in faces), max(f.x + f.w for f in faces),
                      max(f.y + f.h for f in faces))  # fmt: skip
-            if (union[2] - union[0]) * (1 + 2 * FACE_MARGIN) <= bw and (union[3] - union[1]) * (1 + 2 * FACE_MARGIN) <= bh:
+            if (union[2] - union[0]) * (1 + 2 * FACE_MARGIN) <= bw and (union[3] - union[1]) * (
+                1 + 2 * FACE_MARGIN
+            ) <= bh:
                 assert kept == faces, (faces, output)
             assert all(in_image(w, image_size) for w in windows)
             assert path.zoom_end >= path.zoom_start  # zooms toward the largest
@@ -186,7 +194,10 @@ def test_synthetic_faces_stay_in_every_frame() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["photo_04_people_party_charades_2240x1680.jpg", "more/photo_09_historical_portrait_douglass_grayscale_2089x3000.jpg"],
+    [
+        "photo_04_people_party_charades_2240x1680.jpg",
+        "more/photo_09_historical_portrait_douglass_grayscale_2089x3000.jpg",
+    ],
 )
 def test_real_faces_stay_inside_every_frame(corpus: Path, tmp_path: Path, monkeypatch, name: str) -> None:
     monkeypatch.setenv("STORYREEL_FACE_CACHE", str(tmp_path / "faces"))
@@ -204,8 +215,8 @@ def test_real_faces_stay_inside_every_frame(corpus: Path, tmp_path: Path, monkey
         lead = found[0].center
         first, last = path.windows(FRAMES)[0], path.windows(FRAMES)[-1]
 
-        def dist(w: tuple[float, float, float, float]) -> float:
-            return math.hypot((w[0] + w[2]) / 2 - lead[0], (w[1] + w[3]) / 2 - lead[1])
+        def dist(w: tuple[float, float, float, float], c: tuple[float, float] = lead) -> float:
+            return math.hypot((w[0] + w[2]) / 2 - c[0], (w[1] + w[3]) / 2 - c[1])
 
         assert dist(last) <= dist(first) + 1e-6
 

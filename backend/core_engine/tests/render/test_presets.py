@@ -83,7 +83,7 @@ def test_each_quality_preset_encodes_as_documented(corpus: Path, tmp_path: Path)
         if encoder.crf is not None:
             assert re.search(rf"rc=crf .*crf={encoder.crf}\.0", options), options
         else:
-            assert f"rc=abr" in options and f"bitrate={int(encoder.bitrate.rstrip('k'))}" in options, options
+            assert "rc=abr" in options and f"bitrate={int(encoder.bitrate.rstrip('k'))}" in options, options
         if encoder.maxrate:
             assert f"vbv_maxrate={int(encoder.maxrate.rstrip('k'))}" in options, options
         sizes[name] = out.stat().st_size
