@@ -53,7 +53,8 @@ def check_disk_space_for_render(project: Project) -> None:
 
 def clean_render_leftovers(media_root: Path | None = None) -> int:
     """Remove what interrupted work left under MEDIA_ROOT: temporary render outputs (``output/.*.part.mp4``),
-    render work folders (``output/.render-*``), unfinished cache entries (``cache/.*.part*``) and staged uploads
+    render work folders (``output/.render-*``), unfinished cache entries (``cache/.*.part*``), unfinished narration
+    (``audio/.*.part.wav``) and staged uploads
     (``tmp/upload_*``). Call only when no render or upload is running (at server start-up). Returns how many
     files and folders were removed; user files and finished videos are never touched."""
     root = Path(media_root or settings.MEDIA_ROOT)
@@ -61,6 +62,7 @@ def clean_render_leftovers(media_root: Path | None = None) -> int:
         "projects/*/output/.*.part.mp4",
         "projects/*/output/.render-*",
         "projects/*/cache/.*.part*",
+        "projects/*/audio/.*.part.wav",
         "tmp/upload_*",
     ]
     removed = 0
