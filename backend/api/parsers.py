@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -28,7 +29,9 @@ class BoundedJSONParser(JSONParser):
     """:class:`rest_framework.parsers.JSONParser` that answers 400 for bodies nested deeper than
     :data:`MAX_JSON_DEPTH` (and for bodies too deep for Python's own decoder)."""
 
-    def parse(self, stream, media_type=None, parser_context=None) -> Any:
+    def parse(
+        self, stream: IO[bytes], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
+    ) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

@@ -5,9 +5,11 @@ Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from core_engine.video_renderer import RenderError, render_project
 from django.conf import settings
@@ -206,6 +208,10 @@ def narrate_segment(segment: Segment, queued_audio: str | None = None) -> float:
     return duration
 
 
+def _append_to(key: str, item: dict[str, object], extra: dict[str, Any]) -> None:
+    extra.setdefault(key, []).append(item)
+
+
 def narration_task_function(task_id: str, segment_ids: list[str], queued_audio: dict[str, str] | None = None) -> None:
     """Generate narration for ``segment_ids`` in order, recording each success in the task's
     ``completed_segments`` and each failure in ``errors`` (one segment's failure does not stop the others).
@@ -230,7 +236,7 @@ def narration_task_function(task_id: str, segment_ids: list[str], queued_audio: 
             error = "The segment was deleted."
         except NarrationSkipped as exc:  # reported, but not a failure: the user's newer choice was kept
             skipped = {"segment_id": segment_id, "error": str(exc), "skipped": True}
-            manager.update_extra(task_id, lambda extra, e=skipped: extra.setdefault("errors", []).append(e))
+            manager.update_extra(task_id, functools.partial(_append_to, "errors", skipped))
             continue
         except SpeechError as exc:
             error = str(exc)
