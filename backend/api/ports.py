@@ -9,6 +9,7 @@ exit status is 1, so ``npm start`` stops with a clear message instead of failing
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 from pathlib import Path
@@ -31,10 +32,8 @@ def listeners(port: int) -> list[psutil.Process]:
     found: dict[int, psutil.Process] = {}
     for conn in psutil.net_connections(kind="tcp"):
         if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port and conn.pid:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 found[conn.pid] = psutil.Process(conn.pid)
-            except psutil.NoSuchProcess:
-                pass
     return list(found.values())
 
 
@@ -71,16 +70,12 @@ def free_port(port: int, repo: Path = REPO_DIR) -> str | None:
         except psutil.NoSuchProcess:
             continue
         for member in family:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 member.terminate()
-            except psutil.NoSuchProcess:
-                pass
         _, alive = psutil.wait_procs(family, timeout=5)
         for member in alive:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 member.kill()
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(alive, timeout=5)
     others = [p for p in holders if p not in ours]
     if not others and not port_is_open(port):

@@ -10,6 +10,7 @@ render only ever replaces ``final.mp4`` by renaming a finished file) and exits.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
@@ -68,16 +69,12 @@ def stop_children(grace: float = CHILD_GRACE_SECONDS) -> int:
 
     children = psutil.Process().children(recursive=True)
     for child in children:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             child.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(children, timeout=grace)
     for child in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
-        except psutil.NoSuchProcess:
-            pass
     return len(children)
 
 
@@ -101,11 +98,11 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from storyreel.wsgi import application
         from waitress.server import create_server
 
         from api.maintenance import clean_render_leftovers
         from api.tasks import recover_interrupted_renders
-        from storyreel.wsgi import application
 
         host, port = options["host"], options["port"]
         check_bind_address(host, settings.STORYREEL_API_TOKEN)
