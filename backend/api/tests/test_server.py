@@ -177,7 +177,7 @@ def test_many_concurrent_requests_get_answers_not_resets(server: Server) -> None
 
 @pytest.mark.slow
 def test_sigterm_during_a_render_leaves_it_re_renderable(server: Server, tmp_path: Path) -> None:
-    project = make_project(server, tmp_path, segments=3, seconds=6.0, size=(640, 360), fps=24)
+    project = make_project(server, tmp_path, segments=4, seconds=10.0, size=(640, 360), fps=24)
     status, body, _ = http("POST", f"{server.api}/projects/{project['id']}/render/")
     assert status == 202, body
     api = psutil.Process(server.proc.pid)
