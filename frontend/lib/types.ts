@@ -59,6 +59,9 @@ export interface Segment {
   audio_duration: number | null;
   /** false: the text changed since the narration was generated; null: uploaded recording or no narration. */
   audio_matches_text: boolean | null;
+  /** The server's rule: unlocked, with text, and without narration or with narration of an older text (what
+   * "Generate all narration" narrates). Never re-derive it in the browser. */
+  needs_narration: boolean;
   is_locked: boolean;
 }
 
@@ -103,13 +106,19 @@ export interface SegmentUpdateRequest {
   is_locked?: boolean;
 }
 
-export interface RenderProgress {
+/** How far a background job is: the `progress` of both status endpoints (`core_engine/render/progress.py`). */
+export interface ProgressRecord {
+  /** Segments completely done (for narration tasks: segments narrated). */
   current_segment: number;
   total_segments: number;
-  /** Integer 0–100; never decreases during one render. */
+  /** Integer 0–100; never decreases during one job. */
   percentage: number;
+  /** What is happening, in words for the user. */
   current_phase: string;
-  eta_seconds?: number;
+  /** Coarse stage: QUEUED, VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, CANCELLED. */
+  stage: string;
+  /** Estimated seconds until the job finishes, or null while unknown. */
+  eta_seconds: number | null;
 }
 
 export interface RenderTriggerResponse {
@@ -136,7 +145,7 @@ export interface RenderConflictError {
 export interface RenderStatusResponse {
   project_id: Uuid;
   status: ProjectStatus;
-  progress: RenderProgress | null;
+  progress: ProgressRecord | null;
   output_url: string | null;
   error: string | null;
 }
@@ -166,12 +175,6 @@ export interface GenerateAllNarrationResponse {
   message: string;
 }
 
-export interface TaskProgress {
-  current: number;
-  total: number;
-  percentage: number;
-}
-
 export interface CompletedNarration {
   segment_id: Uuid;
   audio_url: string;
@@ -179,14 +182,15 @@ export interface CompletedNarration {
 }
 
 export interface TaskError {
-  segment_id: Uuid;
+  /** null for a failure of the whole task. */
+  segment_id: Uuid | null;
   error: string;
 }
 
 export interface TaskStatusResponse {
   task_id: string;
   status: TaskState;
-  progress: TaskProgress;
+  progress: ProgressRecord;
   completed_segments: CompletedNarration[];
   errors: TaskError[];
 }

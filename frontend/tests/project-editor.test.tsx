@@ -3,7 +3,7 @@ import { http, HttpResponse } from "msw";
 
 import { ProjectEditor } from "@/components/editor/project-editor";
 import { TooltipProvider } from "@/components/ui/tooltip";
-import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { RENDER_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 import type { ProjectDetail } from "@/lib/types";
 
 import { makeProjectDetail, makeSegment, OUTPUT_INFO, PROJECT_ID, statusResponse } from "./fixtures";
@@ -23,12 +23,12 @@ function renderEditor() {
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-  useProjectStore.getState().resetProject();
-  useRenderStore.getState().resetRenderState();
+  useAppStore.getState().resetProject();
+  useAppStore.getState().resetRenderState();
 });
 
 afterEach(() => {
-  useRenderStore.getState().stopPolling();
+  useAppStore.getState().stopPolling();
   vi.useRealTimers();
 });
 
@@ -48,6 +48,8 @@ describe("ProjectEditor", () => {
                 total_segments: 2,
                 percentage: 50,
                 current_phase: "Rendering segment 2",
+                stage: "SCENE_BUILD",
+                eta_seconds: null,
               },
             }),
           );
@@ -65,6 +67,8 @@ describe("ProjectEditor", () => {
               total_segments: 2,
               percentage: 100,
               current_phase: "Export complete",
+              stage: "DONE",
+              eta_seconds: null,
             },
             output_url: `/media/projects/${PROJECT_ID}/output/final.mp4`,
           }),
@@ -91,7 +95,7 @@ describe("ProjectEditor", () => {
     unmount();
     await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
     expect(statusCalls).toBe(2);
-    expect(useProjectStore.getState().project).toBeNull();
+    expect(useAppStore.getState().project).toBeNull();
   });
 
   it("explains what each segment still needs before export", async () => {

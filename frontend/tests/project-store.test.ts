@@ -1,12 +1,12 @@
 import { http, HttpResponse } from "msw";
 
-import { NARRATION_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { NARRATION_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 import type { Segment, TaskStatusResponse } from "@/lib/types";
 
 import { makeProjectDetail, makeSegment, PROJECT_ID } from "./fixtures";
 import { api, server } from "./msw";
 
-const store = () => useProjectStore.getState();
+const store = () => useAppStore.getState();
 const ids = () => store().project?.segments.map((s) => s.id);
 
 async function settle() {
@@ -19,7 +19,7 @@ function serveProject(segments: Segment[]) {
 
 beforeEach(async () => {
   store().resetProject();
-  useRenderStore.getState().resetRenderState();
+  useAppStore.getState().resetRenderState();
   serveProject([
     makeSegment({ sequence_index: 0 }),
     makeSegment({ sequence_index: 1 }),
@@ -37,7 +37,7 @@ describe("loading", () => {
   it("loads the project and adopts its render state", async () => {
     expect(store().loadStatus).toBe("ready");
     expect(ids()).toEqual(["seg-1", "seg-2", "seg-3"]);
-    expect(useRenderStore.getState().projectId).toBe(PROJECT_ID);
+    expect(useAppStore.getState().renderProjectId).toBe(PROJECT_ID);
   });
 
   it("records a 404", async () => {
@@ -129,7 +129,14 @@ describe("narration", () => {
     return {
       task_id: "tts_seg-1",
       status: "RUNNING",
-      progress: { current: 0, total: 1, percentage: 0 },
+      progress: {
+        current_segment: 0,
+        total_segments: 1,
+        percentage: 0,
+        current_phase: "Narrating",
+        stage: "SCENE_BUILD",
+        eta_seconds: null,
+      },
       completed_segments: [],
       errors: [],
       ...overrides,
@@ -153,7 +160,14 @@ describe("narration", () => {
             ? taskStatus({})
             : taskStatus({
                 status: "COMPLETED",
-                progress: { current: 1, total: 1, percentage: 100 },
+                progress: {
+                  current_segment: 1,
+                  total_segments: 1,
+                  percentage: 100,
+                  current_phase: "Done",
+                  stage: "DONE",
+                  eta_seconds: null,
+                },
                 completed_segments: [
                   { segment_id: "seg-1", audio_url: "http://a/new.wav", audio_duration: 3.5 },
                 ],
@@ -239,25 +253,46 @@ describe("narration", () => {
           polls === 1
             ? taskStatus({
                 task_id: "tts_batch",
-                progress: { current: 1, total: 2, percentage: 50 },
+                progress: {
+                  current_segment: 1,
+                  total_segments: 2,
+                  percentage: 50,
+                  current_phase: "Narrating",
+                  stage: "SCENE_BUILD",
+                  eta_seconds: null,
+                },
                 completed_segments: [{ segment_id: "seg-2", audio_url: "http://a/2.wav", audio_duration: 2 }],
               })
             : taskStatus({
                 task_id: "tts_batch",
                 status: "COMPLETED",
-                progress: { current: 2, total: 2, percentage: 100 },
+                progress: {
+                  current_segment: 2,
+                  total_segments: 2,
+                  percentage: 100,
+                  current_phase: "Done",
+                  stage: "DONE",
+                  eta_seconds: null,
+                },
               }),
         );
       }),
     );
     const project = store().project!;
-    useProjectStore.setState({
+    useAppStore.setState({
       project: {
         ...project,
         segments: [
-          { ...project.segments[0]!, is_locked: true, audio_file: null },
-          { ...project.segments[1]!, audio_file: null, audio_duration: null, audio_matches_text: null },
-          { ...project.segments[2]!, audio_matches_text: false },
+          // needs_narration comes from the server: the locked one is skipped, the others need narration.
+          { ...project.segments[0]!, is_locked: true, audio_file: null, needs_narration: false },
+          {
+            ...project.segments[1]!,
+            audio_file: null,
+            audio_duration: null,
+            audio_matches_text: null,
+            needs_narration: true,
+          },
+          { ...project.segments[2]!, audio_matches_text: false, needs_narration: true },
         ],
       },
     });
@@ -265,7 +300,14 @@ describe("narration", () => {
     expect(result.segments_to_process).toBe(2);
     expect(store().batchNarration).toEqual({
       taskId: "tts_batch",
-      progress: { current: 0, total: 2, percentage: 0 },
+      progress: {
+        current_segment: 0,
+        total_segments: 2,
+        percentage: 0,
+        current_phase: "Queued",
+        stage: "QUEUED",
+        eta_seconds: null,
+      },
       pendingSegmentIds: ["seg-2", "seg-3"],
     });
 

@@ -2,7 +2,7 @@ import { act, render, screen } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
 import { RenderProgress, describeRenderProgress } from "@/components/render/render-progress";
-import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { RENDER_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 
 import { makeProjectDetail, PROJECT_ID, statusResponse } from "./fixtures";
 import { api, server } from "./msw";
@@ -16,8 +16,8 @@ describe("RenderProgress", () => {
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-    useRenderStore.getState().resetRenderState();
-    useProjectStore.getState().resetProject();
+    useAppStore.getState().resetRenderState();
+    useAppStore.getState().resetProject();
     statusCalls = 0;
     server.use(
       http.get(api("/projects/:id/status/"), () => {
@@ -29,6 +29,8 @@ describe("RenderProgress", () => {
               total_segments: 5,
               percentage: 40,
               current_phase: "Rendering segment 3",
+              stage: "SCENE_BUILD",
+              eta_seconds: null,
             },
           }),
         );
@@ -38,7 +40,7 @@ describe("RenderProgress", () => {
   });
 
   afterEach(() => {
-    useRenderStore.getState().stopPolling();
+    useAppStore.getState().stopPolling();
     vi.useRealTimers();
   });
 
@@ -49,12 +51,14 @@ describe("RenderProgress", () => {
         total_segments: 5,
         percentage: 40,
         current_phase: "Encoding",
+        stage: "SCENE_BUILD",
+        eta_seconds: null,
       }),
     ).toBe("Segment 2 of 5 (40%)");
   });
 
   it("shows the segment, percentage and phase from the status endpoint", async () => {
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     render(<RenderProgress projectId={PROJECT_ID} />);
     expect(screen.getByText("Preparing render…")).toBeInTheDocument();
     await settle();
@@ -67,7 +71,7 @@ describe("RenderProgress", () => {
   });
 
   it("polls every 3 s while mounted and stops on unmount", async () => {
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     const { unmount } = render(<RenderProgress projectId={PROJECT_ID} />);
     await settle();
     expect(statusCalls).toBe(1);
@@ -92,16 +96,18 @@ describe("RenderProgress", () => {
               total_segments: 5,
               percentage: 100,
               current_phase: "Export complete",
+              stage: "DONE",
+              eta_seconds: null,
             },
             output_url: "/media/final.mp4",
           }),
         );
       }),
     );
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     const { container } = render(<RenderProgress projectId={PROJECT_ID} />);
     await settle();
-    expect(useRenderStore.getState().renderStatus).toBe("completed");
+    expect(useAppStore.getState().renderStatus).toBe("completed");
     expect(container).toBeEmptyDOMElement();
     await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
     expect(statusCalls).toBe(1);

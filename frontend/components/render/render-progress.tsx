@@ -4,12 +4,12 @@ import { Loader2Icon, WifiOffIcon } from "lucide-react";
 import { useEffect } from "react";
 
 import { Progress } from "@/components/ui/progress";
-import { useRenderStore } from "@/lib/stores";
-import type { RenderProgress as RenderProgressData } from "@/lib/types";
+import { useAppStore } from "@/lib/store";
+import type { ProgressRecord } from "@/lib/types";
 import { formatDuration } from "@/lib/utils";
 
 /** "Segment 2 of 5 (40%)". */
-export function describeRenderProgress(progress: RenderProgressData): string {
+export function describeRenderProgress(progress: ProgressRecord): string {
   return `Segment ${progress.current_segment} of ${progress.total_segments} (${progress.percentage}%)`;
 }
 
@@ -18,11 +18,11 @@ export function describeRenderProgress(progress: RenderProgressData): string {
  * (through the render store); polling stops when the render completes or fails, and when this unmounts.
  */
 export function RenderProgress({ projectId }: { projectId: string }) {
-  const renderStatus = useRenderStore((s) => s.renderStatus);
-  const progress = useRenderStore((s) => s.renderProgress);
-  const pollError = useRenderStore((s) => s.pollError);
-  const pollRenderStatus = useRenderStore((s) => s.pollRenderStatus);
-  const stopPolling = useRenderStore((s) => s.stopPolling);
+  const renderStatus = useAppStore((s) => s.renderStatus);
+  const progress = useAppStore((s) => s.renderProgress);
+  const pollError = useAppStore((s) => s.pollError);
+  const pollRenderStatus = useAppStore((s) => s.pollRenderStatus);
+  const stopPolling = useAppStore((s) => s.stopPolling);
 
   const rendering = renderStatus === "rendering";
   useEffect(() => {
