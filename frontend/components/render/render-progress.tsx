@@ -6,11 +6,16 @@ import { useEffect } from "react";
 import { Progress } from "@/components/ui/progress";
 import { useAppStore } from "@/lib/store";
 import type { ProgressRecord } from "@/lib/types";
-import { formatDuration } from "@/lib/utils";
 
 /** "Segment 2 of 5 (40%)". */
 export function describeRenderProgress(progress: ProgressRecord): string {
   return `Segment ${progress.current_segment} of ${progress.total_segments} (${progress.percentage}%)`;
+}
+
+/** Seconds left → "40 s" under a minute, else "3 min" (rounded; an estimate needs no more precision). */
+export function formatEta(seconds: number): string {
+  if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 /**
@@ -49,8 +54,8 @@ export function RenderProgress({ projectId }: { projectId: string }) {
           </span>
         </span>
         {progress?.eta_seconds != null && progress.eta_seconds > 0 && (
-          <span className="shrink-0 text-xs text-muted-foreground tabular-nums">
-            about {formatDuration(progress.eta_seconds)} left
+          <span className="shrink-0 text-xs text-muted-foreground tabular-nums" data-testid="render-eta">
+            about {formatEta(progress.eta_seconds)} left
           </span>
         )}
       </div>
