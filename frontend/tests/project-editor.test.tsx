@@ -96,7 +96,7 @@ describe("ProjectEditor", () => {
     await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
     expect(statusCalls).toBe(2);
     expect(useAppStore.getState().project).toBeNull();
-  });
+  }, 20_000); // a full page through two polls: ~4 s alone, slower on a loaded machine
 
   it("explains what each segment still needs before export", async () => {
     server.use(
