@@ -124,7 +124,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500). */
+    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500/507). */
     post: operations["projects_render_create"];
     delete?: never;
     options?: never;
@@ -846,6 +846,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   projects_retrieve: {
@@ -898,6 +925,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -909,6 +954,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -953,6 +1007,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -964,6 +1036,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1050,6 +1131,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1061,6 +1160,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1188,6 +1296,24 @@ export interface operations {
           "application/json": components["schemas"]["RenderValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1206,8 +1332,26 @@ export interface operations {
           "application/json": components["schemas"]["RenderConflictError"];
         };
       };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not enough free disk space for the render. */
+      507: {
         headers: {
           [name: string]: unknown;
         };
@@ -1252,6 +1396,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1263,6 +1425,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1335,6 +1506,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   schema_retrieve: {
@@ -1393,8 +1591,35 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1454,6 +1679,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1465,6 +1708,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1508,6 +1760,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1519,6 +1789,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1601,6 +1880,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1612,6 +1909,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1670,6 +1976,33 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
