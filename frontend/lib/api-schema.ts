@@ -1238,6 +1238,24 @@ export interface operations {
           "application/json": components["schemas"]["RenderValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1249,6 +1267,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
