@@ -222,7 +222,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
         responses={
             202: PreviewStatusSerializer,
             400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
-            **errors(404, 409, 500),
+            **errors(404, 409, 500, 507),
         },
         description="Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task "
         "`preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched.",
@@ -230,10 +230,13 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get", "post"])
     def preview(self, request: Request, pk: str | None = None) -> Response:
         """Start the quick preview (POST, 202) or report it (GET)."""
-        project = self.get_object()
         if request.method == "POST":
-            start_preview(project)  # RenderNotReady 400, Conflict 409, FFmpegMissing 500
+            with project_lock(pk):
+                project = self.get_object()
+                check_disk_space_for_render(project)  # InsufficientDiskSpace 507
+                start_preview(project)  # RenderNotReady 400, Conflict 409, FFmpegMissing 500
             return Response(preview_status(project.pk), status=status.HTTP_202_ACCEPTED)
+        project = self.get_object()
         return Response(preview_status(project.pk))
 
     @extend_schema(
