@@ -322,7 +322,7 @@ class CameraField(serializers.JSONField):
             key = exc.field.removeprefix("camera").lstrip(".")
             raise serializers.ValidationError({key: [str(exc)]} if key else [str(exc)]) from None
 
-    def to_representation(self, value: Any) -> dict[str, Any]:
+    def to_representation(self, value: Any) -> Any:
         from core_engine.camera import CameraError, CameraSettings
 
         try:

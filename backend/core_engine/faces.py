@@ -90,9 +90,10 @@ _DETECT_LOCK = threading.Lock()
 def _cascade(name: str) -> Any:
     import cv2
 
+    folder = Path(cv2.__file__).parent / "data"  # = cv2.data.haarcascades (not in OpenCV's type stubs)
     with _CASCADE_LOCK:
         if name not in _CASCADES:
-            classifier = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades) / name))
+            classifier = cv2.CascadeClassifier(str(folder / name))
             if classifier.empty():
                 raise RuntimeError(f"OpenCV's bundled cascade {name} could not be loaded")
             _CASCADES[name] = classifier
@@ -114,17 +115,21 @@ def detect_faces(image: Image.Image) -> list[Face]:
     grey = image.convert("L")
     scale = min(1.0, DETECT_MAX_SIDE / max(grey.size))
     if scale < 1.0:
-        grey = grey.resize((max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.LANCZOS)
+        grey = grey.resize(
+            (max(1, round(grey.width * scale)), max(1, round(grey.height * scale))), Image.Resampling.LANCZOS
+        )
     arr = cv2.equalizeHist(np.asarray(grey))
     alt2_cascade = _cascade("haarcascade_frontalface_alt2.xml")
     default_cascade = _cascade("haarcascade_frontalface_default.xml")
     with _DETECT_LOCK:  # a cascade object is not meant to be used from two threads at once
         alt2 = alt2_cascade.detectMultiScale(arr, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20))
         default = default_cascade.detectMultiScale(arr, scaleFactor=1.1, minNeighbors=3, minSize=(20, 20))
+
+    def as_box(b: Any) -> tuple[int, int, int, int]:
+        return (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+
     confirmed = [
-        tuple(int(v) for v in box)
-        for box in alt2
-        if any(_iou(tuple(int(v) for v in box), tuple(int(v) for v in other)) >= CONFIRM_IOU for other in default)
+        as_box(box) for box in alt2 if any(_iou(as_box(box), as_box(other)) >= CONFIRM_IOU for other in default)
     ]
     faces = [Face(x / scale, y / scale, w / scale, h / scale) for (x, y, w, h) in confirmed]
     return sorted(faces, key=lambda f: -f.area)

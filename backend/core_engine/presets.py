@@ -5,9 +5,19 @@ Other sizes stay possible through the API as long as :func:`format_errors` accep
 aspect ratio between :data:`MIN_ASPECT` and :data:`MAX_ASPECT`); frame rates are those of :data:`SUPPORTED_FPS`.
 
 Quality presets (``Project.quality``), chosen by measured quality: ``bench/quality_presets.py`` encodes 6 s of real
-1080p30 Ken Burns footage (two corpus photos, the engine's own frames, lossless reference) with each preset's exact
-encoder settings and scores it with ffmpeg's libvmaf (``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``); the figures are in
-each preset's docstring below and in ``bench/RESULTS.md``.
+1080p30 Ken Burns footage (two corpus photos — a detailed city street and the party photo — made by the engine's own
+camera code, lossless reference) with each preset's exact encoder settings and scores it with ffmpeg's libvmaf
+(``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``, frames paired by index). Measured 2026-11-30 on the 2-core dev machine
+(VMAF 0–100; ≥ 95 is commonly taken as visually transparent, 93+ as very good):
+
+=========  ==============================================  =====  ================
+preset     settings                                        VMAF   size vs Standard
+=========  ==============================================  =====  ================
+standard   ``-b:v 8000k -preset medium``                   98.35  1.00 (4.63 MB)
+high       ``-crf 18 -preset medium``                      98.76  1.56
+small      ``-b:v 2700k -maxrate 4000k -bufsize 8000k``    94.79  0.33
+           ``-preset slow``
+=========  ==============================================  =====  ================
 """
 
 from __future__ import annotations
@@ -60,12 +70,12 @@ MAX_ASPECT = 3.0
 
 #: ``Project.quality`` values → video encoder settings (audio is the same for all: AAC 192 kb/s, 48 kHz).
 QUALITY_PRESETS: dict[str, EncoderSettings] = {
-    # Standard: the seeds' H.264 at 8000 kb/s, preset medium (the default). Measured: VMAF 97.7, 1.00× size.
+    # Standard: the seeds' H.264 at 8000 kb/s, preset medium (the default). Measured: VMAF 98.35, 1.00× size.
     "standard": EncoderSettings(),
-    # High: constant quality CRF 18 (the seeds' Render API), preset medium. Measured: VMAF 98.6, 1.53× Standard.
+    # High: constant quality CRF 18 (the seeds' Render API), preset medium. Measured: VMAF 98.76, 1.56× Standard.
     "high": EncoderSettings(crf=18),
     # Small, for sharing: 2700 kb/s average capped at 4000 kb/s, preset slow (better quality per bit at a third
-    # of the bytes). Measured: VMAF 95.9, 0.34× Standard.
+    # of the bytes). Measured: VMAF 94.79, 0.33× Standard.
     "small": EncoderSettings(bitrate="2700k", preset="slow", maxrate="4000k", bufsize="8000k"),
 }
 
