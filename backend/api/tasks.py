@@ -6,43 +6,101 @@ Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all
 from __future__ import annotations
 
 import logging
+import re
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from core_engine.render.progress import ProgressRecord, RenderCancelled, Stage
 from core_engine.video_renderer import RenderError, render_project
 from django.conf import settings
 from django.db import transaction
 
-from api.models import Project, ProjectStatus, Segment, text_hash
-from api.task_manager import TaskManager
+from api.models import ACTIVE_JOB_STATES, Job, JobKind, JobState, Project, ProjectStatus, Segment, text_hash
+from api.task_manager import INTERRUPTED_ERROR, TaskManager, task_backend_name
 
 logger = logging.getLogger(__name__)
 
-#: Error shown for a render a stopped server left behind.
-INTERRUPTED_ERROR = "Render interrupted: the server stopped before the video was finished. Retry to render again."
+__all__ = ["INTERRUPTED_ERROR"]
+
+#: ``current_phase`` of a cancelled render, depending on whether the previous video is still there.
+CANCELLED_KEPT_PHASE = "Render cancelled; the previous video is kept"
+CANCELLED_PHASE = "Render cancelled"
 
 
-def render_task_id(project_id: object) -> str:
+def render_task_id(project_id: str | uuid.UUID) -> str:
     """Task id of a project's render: ``render_<project_id>``."""
     return f"render_{project_id}"
 
 
-def render_task_function(project_id: str) -> dict | None:
-    """Render a project (already moved to PROCESSING) and record the outcome.
+_SEGMENT_IN_PHASE = re.compile(r"segment (\d+) of", re.IGNORECASE)
 
-    Success: status COMPLETED, ``output_path`` = ``/media/projects/<id>/output/final.mp4``, ``output_info`` filled.
-    Failure: status FAILED with ``render_error`` in words a user understands; the previous video and its
-    ``output_path`` stay as they were. Returns the ``output_info`` dict on success, ``None`` on failure.
+
+def _legacy_record(current: int, total: int, phase: str, percentage: float | None) -> ProgressRecord:
+    """SHIM (remove once the engine calls ``on_progress(record)``): the record for the engine's old
+    ``on_progress(current, total, phase, percentage)`` call, with the stage read from the phase text."""
+    pct = percentage if percentage is not None else (current / total * 100.0 if total else 0.0)
+    lowered = phase.lower()
+    match = _SEGMENT_IN_PHASE.search(phase)
+    if lowered.startswith("checking"):
+        stage = Stage.VALIDATE
+    elif "narration track" in lowered:
+        stage = Stage.AUDIO_PREP
+    elif match:
+        stage = Stage.scene_build(int(match.group(1)))
+    elif lowered.startswith("joining"):
+        stage = Stage.CONCAT
+    else:
+        stage = Stage.FINALIZE
+    return ProgressRecord(current, total, int(pct), phase, stage)
+
+
+def _video_file(project: Project) -> Path | None:
+    """The project's last good video on disk, or ``None``."""
+    if not project.output_path:
+        return None
+    path = Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)
+    return path if path.is_file() else None
+
+
+def _restore_after_cancel(project_id: str | uuid.UUID) -> str:
+    """Move a cancelled project back to COMPLETED (its previous video is intact) or DRAFT; returns the phase text."""
+    project = Project.objects.get(pk=project_id)
+    kept = _video_file(project) is not None
+    project.status = ProjectStatus.COMPLETED if kept else ProjectStatus.DRAFT
+    project.render_error = None
+    project.save(update_fields=["status", "render_error"])
+    return CANCELLED_KEPT_PHASE if kept else CANCELLED_PHASE
+
+
+def render_task_function(project_id: str) -> dict[str, Any] | None:
+    """Render a project (already moved to PROCESSING) and record the outcome in the project and its job.
+
+    Success: status COMPLETED, ``output_path`` = ``/media/projects/<id>/output/final.mp4``, ``output_info`` filled,
+    job SUCCEEDED. Failure: status FAILED with ``render_error`` in words a user understands, job FAILED; the previous
+    video and its ``output_path`` stay as they were. Cancelled (the progress callback raised
+    :class:`RenderCancelled`): job CANCELLED, project COMPLETED when its previous video is intact, else DRAFT.
+    Returns the ``output_info`` dict on success, ``None`` otherwise.
     """
     task_id = render_task_id(project_id)
     manager = TaskManager.get_instance()
 
-    def on_progress(current: int, total: int, phase: str, percentage: float | None = None) -> None:
-        manager.update_task_progress(task_id, current, total, phase, percentage)
+    def on_progress(
+        record: ProgressRecord | int, total: int = 0, phase: str = "", percentage: float | None = None
+    ) -> None:
+        if not isinstance(record, ProgressRecord):  # SHIM: the engine's old four-argument call
+            record = _legacy_record(record, total, phase, percentage)
+        manager.update_task_progress(task_id, record)
 
     project = Project.objects.get(pk=project_id)
     try:
         result = render_project(str(project_id), on_progress)
+    except RenderCancelled:
+        logger.info("render of project %s cancelled", project_id)
+        manager.cancel_finished(task_id, _restore_after_cancel(project_id))
+        return None
     except RenderError as exc:
         error = str(exc)
     except Exception as exc:  # an engine bug must still end as FAILED with a message, never a stuck PROCESSING
@@ -63,16 +121,43 @@ def render_task_function(project_id: str) -> dict | None:
             "frame_count": result.frame_count,
             "rendered_at": datetime.now(UTC).isoformat(),
         }
-        project.save(update_fields=["status", "output_path", "render_error", "output_info"])
-        manager.complete_task(task_id, project.output_info, current_phase="Export complete")
+        with transaction.atomic():
+            project.save(update_fields=["status", "output_path", "render_error", "output_info"])
+            manager.complete_task(task_id, project.output_info, current_phase="Export complete")
         logger.info("project %s rendered to %s", project_id, output)
         return project.output_info
     logger.warning("render of project %s failed: %s", project_id, error)
     project.status = ProjectStatus.FAILED
     project.render_error = error
-    project.save(update_fields=["status", "render_error"])
-    manager.fail_task(task_id, error)
+    with transaction.atomic():
+        project.save(update_fields=["status", "render_error"])
+        manager.fail_task(task_id, error)
     return None
+
+
+def mark_render_interrupted(project_id: str | uuid.UUID) -> None:
+    """A render that can no longer run (interrupted too often): the project ends FAILED with "interrupted"."""
+    Project.objects.filter(pk=project_id, status=ProjectStatus.PROCESSING).update(
+        status=ProjectStatus.FAILED, render_error=INTERRUPTED_ERROR
+    )
+
+
+def cancel_render(project_id: str | uuid.UUID) -> str | None:
+    """Stop the project's render: ``"cancelled"`` when it was still queued (the job is CANCELLED and the project
+    restored now), ``"cancelling"`` when it runs (it stops at its next progress report, within about a second while
+    frames are encoded), ``None`` when no render is queued or running."""
+    task_id = render_task_id(project_id)
+    job = TaskManager.get_instance().request_cancel(task_id)
+    if job is None:
+        return None
+    with transaction.atomic():
+        taken = Job.objects.filter(pk=job.pk, state=JobState.QUEUED).update(state=JobState.CANCELLED)
+        if taken:
+            phase = _restore_after_cancel(project_id)
+    if taken:
+        TaskManager.get_instance().cancel_finished(task_id, phase)
+        return "cancelled"
+    return "cancelling"
 
 
 class RenderNotStarted(Exception):
@@ -120,20 +205,28 @@ def start_render(project: Project) -> str:
         TaskManager.get_instance().submit_task(render_task_function, str(project.pk), task_id=task_id)
     except RuntimeError:
         raise RenderNotStarted("processing", "This project is already being rendered.") from None
+    except Exception:  # e.g. the broker is unreachable: the project must not stay PROCESSING without a job
+        Project.objects.filter(pk=project.pk).update(status=project.status, render_error=project.render_error)
+        Job.objects.filter(task_id=task_id, state=JobState.QUEUED).update(
+            state=JobState.FAILED, error="The render could not be queued."
+        )
+        raise
     return task_id
 
 
 def recover_interrupted_renders() -> int:
-    """Mark projects left PROCESSING with no live render task as FAILED ("interrupted"). Returns how many."""
+    """Start-up recovery. Embedded backend: jobs a stopped process left QUEUED or RUNNING are queued again
+    (:meth:`TaskManager.requeue_interrupted`). Any backend: a project left PROCESSING without a queued or running
+    render job is marked FAILED ("interrupted"). Returns how many projects were marked FAILED."""
     manager = TaskManager.get_instance()
-    count = 0
-    for project in Project.objects.filter(status=ProjectStatus.PROCESSING).only("id", "status", "render_error"):
-        if manager.is_active(render_task_id(project.id)):
-            continue
-        project.status = ProjectStatus.FAILED
-        project.render_error = INTERRUPTED_ERROR
-        project.save(update_fields=["status", "render_error"])
-        count += 1
+    if task_backend_name() == "embedded":
+        manager.requeue_interrupted()
+    active = Job.objects.filter(kind=JobKind.RENDER, state__in=ACTIVE_JOB_STATES).values("project_id")
+    count = (
+        Project.objects.filter(status=ProjectStatus.PROCESSING)
+        .exclude(pk__in=active)
+        .update(status=ProjectStatus.FAILED, render_error=INTERRUPTED_ERROR)
+    )
     if count:
         logger.warning("marked %d interrupted render(s) as FAILED", count)
     return count
@@ -177,6 +270,15 @@ def narrate_segment(segment: Segment) -> float:
     return duration
 
 
+def _appender(key: str, entry: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A mutation for :meth:`TaskManager.update_extra` appending ``entry`` to the list ``extra[key]``."""
+
+    def append(extra: dict[str, Any]) -> None:
+        extra.setdefault(key, []).append(entry)
+
+    return append
+
+
 def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
     """Generate narration for ``segment_ids`` in order, recording each success in the task's
     ``completed_segments`` and each failure in ``errors`` (one segment's failure does not stop the others).
@@ -189,7 +291,16 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
     total = len(segment_ids)
     failures = 0
     for done, segment_id in enumerate(segment_ids):
-        manager.update_task_progress(task_id, done, total, f"Generating narration for segment {done + 1} of {total}")
+        manager.update_task_progress(
+            task_id,
+            ProgressRecord(
+                current_segment=done,
+                total_segments=total,
+                percentage=int(done / total * 100),
+                current_phase=f"Generating narration for segment {done + 1} of {total}",
+                stage=Stage.AUDIO_PREP,
+            ),
+        )
         try:
             segment = Segment.objects.get(pk=segment_id)
             duration = narrate_segment(segment)
@@ -203,13 +314,10 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
         else:
             segment.refresh_from_db(fields=["audio_file"])
             entry = {"segment_id": segment_id, "audio_url": segment.audio_file.url, "audio_duration": duration}
-            manager.update_extra(task_id, lambda extra, e=entry: extra.setdefault("completed_segments", []).append(e))
+            manager.update_extra(task_id, _appender("completed_segments", entry))
             continue
         failures += 1
-        manager.update_extra(
-            task_id,
-            lambda extra, e={"segment_id": segment_id, "error": error}: extra.setdefault("errors", []).append(e),
-        )
+        manager.update_extra(task_id, _appender("errors", {"segment_id": segment_id, "error": error}))
     if total and failures == total:
         manager.fail_task(task_id, "Narration could not be generated for any segment.")
     else:

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
+from api.job_views import render_status_payload
 from api.importers import StoryImportError, parse_json_segments, parse_text_story
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.segment_files import store_audio, store_image
@@ -35,7 +36,7 @@ from api.serializers import (
     SegmentSerializer,
 )
 from api.task_manager import TaskManager
-from api.tasks import RenderNotStarted, narration_task_function, render_task_id, start_render
+from api.tasks import RenderNotStarted, narration_task_function, start_render
 from api.validators import validate_audio_upload, validate_image_upload
 
 logger = logging.getLogger(__name__)
@@ -145,39 +146,8 @@ class ProjectViewSet(viewsets.ModelViewSet):
 
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
-        """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
-        project = get_object_or_404(Project.objects.only("id", "status", "output_path", "render_error"), pk=pk)
-        progress = None
-        task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
-        if project.status == ProjectStatus.PROCESSING:
-            p = task["progress"] if task else {"current": 0, "total": 0, "percentage": 0, "current_phase": "Queued"}
-            progress = {
-                "current_segment": p["current"],
-                "total_segments": p["total"],
-                "percentage": p["percentage"],
-                "current_phase": p["current_phase"]
-                if task and task["status"] != "PENDING"
-                else "Queued: waiting for other work to finish",
-            }
-            if "eta_seconds" in p:
-                progress["eta_seconds"] = p["eta_seconds"]
-        elif project.status == ProjectStatus.COMPLETED:
-            total = task["progress"]["total"] if task else 0
-            progress = {
-                "current_segment": total,
-                "total_segments": total,
-                "percentage": 100,
-                "current_phase": "Export complete",
-            }
-        return Response(
-            {
-                "project_id": str(project.pk),
-                "status": project.status,
-                "progress": progress,
-                "output_url": project.output_path if project.status == ProjectStatus.COMPLETED else None,
-                "error": project.render_error if project.status == ProjectStatus.FAILED else None,
-            }
-        )
+        """Render status from one database read of the project and its latest job (see api.job_views)."""
+        return Response(render_status_payload(pk))
 
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
