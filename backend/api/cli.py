@@ -45,7 +45,7 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
             bar.n = progress.get("percentage", 0)
             bar.set_postfix_str(progress.get("current_phase", ""), refresh=False)
             bar.refresh()
-            if task.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED):
+            if task.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED):
                 break
     project.refresh_from_db()
     if project.status != ProjectStatus.COMPLETED:

@@ -208,13 +208,13 @@ def readiness() -> tuple[bool, dict[str, Any]]:
     checks["ffmpeg"] = "ok" if ffmpeg_version() else "ffmpeg was not found; reinstall imageio-ffmpeg"
     if task_backend_name() == "celery":
         checks.update(_celery_checks())
-    return all(v == "ok" for v in checks.values()), checks
+    return all(v == "ok" for k, v in checks.items() if k != "live_workers"), checks
 
 
-def _celery_checks() -> dict[str, str]:
+def _celery_checks() -> dict[str, Any]:
     from storyreel.celery import app
 
-    out: dict[str, str] = {}
+    out: dict[str, Any] = {}
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
@@ -229,6 +229,7 @@ def _celery_checks() -> dict[str, str]:
         out["workers"] = f"unknown: {exc.__class__.__name__}: {exc}"
         return out
     out["workers"] = "ok" if replies else "no live worker answered; start one with `npm run worker`"
+    out["live_workers"] = len(replies)
     return out
 
 
@@ -240,5 +241,5 @@ class ReadyView(APIView):
         ok, checks = readiness()
         body: dict[str, Any] = {"ready": ok, "backend": task_backend_name(), **checks}
         if not ok:
-            body["error"] = "; ".join(f"{k}: {v}" for k, v in checks.items() if v != "ok")
+            body["error"] = "; ".join(f"{k}: {v}" for k, v in checks.items() if isinstance(v, str) and v != "ok")
         return Response(body, status=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE)
