@@ -158,22 +158,28 @@ class Stack:
     """The distributed setup of the README on loopback: the API in Celery mode and N workers sharing a media
     folder, a PostgreSQL database and a Redis broker."""
 
-    def __init__(self, workdir: Path, database_url: str, broker_url: str) -> None:
+    def __init__(self, workdir: Path, database_url: str | None = None, broker_url: str | None = None) -> None:
+        """Celery backend with ``broker_url`` (and ``database_url``); embedded backend on an SQLite file in
+        ``workdir`` without them."""
         self.workdir = workdir
         self.media = workdir / "media"
         self.media.mkdir(parents=True, exist_ok=True)
         self.env = {
             **os.environ,
-            "STORYREEL_TASK_BACKEND": "celery",
-            "STORYREEL_DATABASE_URL": database_url,
-            "STORYREEL_BROKER_URL": broker_url,
             "STORYREEL_MEDIA_ROOT": str(self.media),
-            # a killed worker's task comes back after ~20 s (+ the 2 s restore interval) instead of 2 hours
-            "STORYREEL_VISIBILITY_TIMEOUT": "20",
-            "STORYREEL_UNACKED_RESTORE_INTERVAL": "2",
+            "STORYREEL_DB_PATH": str(workdir / "db.sqlite3"),
             "PYTHONUNBUFFERED": "1",
         }
-        self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        for name in ("DJANGO_SETTINGS_MODULE", "STORYREEL_NO_RECOVERY", "STORYREEL_DATABASE_URL"):
+            self.env.pop(name, None)  # a served API recovers interrupted jobs, as in production
+        self.env["STORYREEL_TASK_BACKEND"] = "celery" if broker_url else "embedded"
+        if database_url:
+            self.env["STORYREEL_DATABASE_URL"] = database_url
+        if broker_url:
+            self.env["STORYREEL_BROKER_URL"] = broker_url
+            # a killed worker's task comes back after ~20 s (+ the 2 s restore interval) instead of 2 hours
+            self.env["STORYREEL_VISIBILITY_TIMEOUT"] = "20"
+            self.env["STORYREEL_UNACKED_RESTORE_INTERVAL"] = "2"
         self.api: subprocess.Popen[bytes] | None = None
         self.api_url = ""
         self.workers: dict[str, subprocess.Popen[bytes]] = {}
