@@ -50,6 +50,8 @@ def _legacy_record(current: int, total: int, phase: str, percentage: float | Non
         stage = Stage.AUDIO_PREP
     elif match:
         stage = Stage.scene_build(int(match.group(1)))
+    elif "encod" in lowered or lowered.startswith("reusing"):  # the encoder draining, or cached segments
+        stage = Stage.scene_build(max(1, min(current, total)))
     elif lowered.startswith("joining"):
         stage = Stage.CONCAT
     else:

@@ -89,9 +89,11 @@ def ffmpeg_children() -> list[psutil.Process]:
 # -- status and job records -----------------------------------------------------------------------------------------
 
 
-def test_completed_status_comes_from_the_job_record(client, tmp_path):
+def test_completed_status_comes_from_the_job_record(client, tmp_path, django_assert_num_queries):
     project = make_project(client, tmp_path)
     status = render(client, project["id"])
+    with django_assert_num_queries(1):  # the project and its latest job in one read
+        assert status_of(client, project["id"]) == status
     assert status["status"] == "COMPLETED", status
     assert status["progress"] == {
         "current_segment": 2,
