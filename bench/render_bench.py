@@ -399,9 +399,9 @@ def attempt(report: Report, what: str, fn: Callable[[], None]) -> None:
 
 
 def engine_available() -> str | None:
-    """None when ``core_engine.video_renderer.render_plan`` imports, else the reason."""
+    """None when ``core_engine.render.pipeline.render_plan`` imports, else the reason."""
     try:
-        from core_engine.video_renderer import render_plan  # noqa: F401
+        from core_engine.render.pipeline import render_plan  # noqa: F401
     except Exception as exc:  # ImportError, or a syntax error while the engine is being written
         return f"{exc.__class__.__name__}: {exc}"
     return None
@@ -1045,7 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
     missing_engine = engine_available()
     if missing_engine:
         log(f"engine not importable: {missing_engine}")
-        report.section("Engine", [f"- `core_engine.video_renderer.render_plan` not importable: {missing_engine}"])
+        report.section("Engine", [f"- `core_engine.render.pipeline.render_plan` not importable: {missing_engine}"])
     if "speed" in parts:
         attempt(report, "Speed", lambda: bench_speed(cfg, out, work, report))
     if "smoothness" in parts:

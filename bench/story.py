@@ -1,6 +1,6 @@
 """Bench inputs: the corpus story, trimmed narration, synthetic fixtures, and the plain-dict plan the workers take.
 
-A *plan spec* is a JSON-able dict mirroring ``core_engine.video_renderer.RenderPlan``::
+A *plan spec* is a JSON-able dict mirroring ``core_engine.render.plan.RenderPlan``::
 
     {"segments": [{"segment_id": str, "image_path": str, "audio_path": str, "duration": float (s)}, ...],
      "settings": {"width": int (px), "height": int (px), "fps": int, "zoom_intensity": float}}

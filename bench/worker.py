@@ -26,7 +26,7 @@ from metrics import CpuAccount, Stopwatch, TreeMemorySampler
 
 def build_plan(spec: dict):
     """``RenderPlan`` from a plan spec dict (see ``story.py``), with the engine's default (production) encoder."""
-    from core_engine.video_renderer import PlanSegment, RenderPlan, RenderSettings
+    from core_engine.render.plan import PlanSegment, RenderPlan, RenderSettings
 
     st = spec["settings"]
     settings = RenderSettings(
@@ -50,15 +50,16 @@ def prepare(job: dict):
     output = Path(job["output"])
     if kind == "storyreel":
         import moviepy.video.io.ffmpeg_writer
-        from core_engine.video_renderer import render_plan
+        from core_engine.render.pipeline import render_plan
 
         plan = build_plan(job["plan"])
         cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
         progress: list[tuple[float, list]] = []
         t0 = [0.0]
 
-        def on_progress(*args, **kwargs) -> None:
-            progress.append((time.perf_counter() - t0[0], [*args, *kwargs.values()]))
+        def on_progress(record) -> None:  # a core_engine.render.progress.ProgressRecord
+            fields = [record.current_segment, record.total_segments, record.current_phase, record.percentage]
+            progress.append((time.perf_counter() - t0[0], [*fields, record.stage, record.eta_seconds]))
 
         def run() -> dict:
             t0[0] = time.perf_counter()
@@ -66,7 +67,8 @@ def prepare(job: dict):
             extra = {}
             if cache_dir is not None and job.get("prune"):
                 # What render_project does after every render: keep only the current plan's entries.
-                from core_engine.video_renderer import cache_keys, prune_cache
+                from core_engine.render.cache import prune_cache
+                from core_engine.render.keys import cache_keys
 
                 keep = cache_keys(plan)
                 extra["pruned_files"] = prune_cache(cache_dir, keep)
@@ -87,7 +89,7 @@ def prepare(job: dict):
     if kind == "producer":
         from core_engine import ken_burns
         from core_engine.render_utils import load_image_rgb
-        from core_engine.video_renderer import plan_timeline
+        from core_engine.render.plan import plan_timeline
 
         plan = build_plan(job["plan"])
         size = (plan.settings.width, plan.settings.height)

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from api.exceptions import RenderRefused
 from api.models import Project, ProjectStatus
 from api.task_manager import TaskManager, TaskStatus
-from api.tasks import RenderNotStarted, start_render
+from api.tasks import start_render
 
 
 def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
@@ -25,8 +26,8 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
     """
     try:
         task_id = start_render(project)
-    except RenderNotStarted as exc:
-        raise CommandError(str(exc)) from None
+    except RenderRefused as exc:
+        raise CommandError(exc.message) from None
     manager = TaskManager.get_instance()
     with tqdm(
         total=100,

@@ -22,6 +22,62 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
+class RenderRefused(APIException):
+    """Base of the reasons :func:`api.tasks.start_render` does not start a render; ``detail`` is the exact response
+    body (a dict with an ``error`` key, kept as is by :func:`storyreel_exception_handler`) and ``message`` the
+    sentence for a terminal (the CLI)."""
+
+    def __init__(self, body: dict[str, Any], message: str) -> None:
+        super().__init__()
+        self.detail = body  # set as is: DRF would turn ids and numbers into ErrorDetail strings
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RenderNotReady(RenderRefused):
+    """400: segments lack an image or narration; body ``{error, missing_images: [ids], missing_audio: [ids],
+    message}``."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "not_ready"
+
+    def __init__(self, missing_images: list[str], missing_audio: list[str], message: str) -> None:
+        body = {
+            "error": "The project is not ready to render.",
+            "missing_images": list(missing_images),
+            "missing_audio": list(missing_audio),
+            "message": message,
+        }
+        super().__init__(body, message)
+
+
+class RenderAlreadyRunning(RenderRefused):
+    """409: a render of this project is queued or running; body ``{error, project_id, status: "PROCESSING"}``."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "processing"
+
+    def __init__(self, project_id: str) -> None:
+        message = "This project is already being rendered."
+        super().__init__({"error": message, "project_id": project_id, "status": "PROCESSING"}, message)
+
+
+class FFmpegMissing(RenderRefused):
+    """500: the ffmpeg binary is not installed; body ``{error}``."""
+
+    status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    default_code = "no_ffmpeg"
+
+    def __init__(self) -> None:
+        message = (
+            "ffmpeg is required to render video but was not found; reinstall imageio-ffmpeg "
+            "(pip install -r requirements.txt)."
+        )
+        super().__init__({"error": message}, message)
+
+
 def _first_message(detail: Any, prefix: str = "") -> str:
     """The first human-readable message in a DRF error structure, prefixed with its field path."""
     if isinstance(detail, dict):

@@ -226,8 +226,8 @@ class TaskManager:
 
     Task record (what :meth:`get_task_status` returns, the seeds' shape)::
 
-        {task_id, job_id, status, stage, progress: {current, total, percentage, current_phase, eta_seconds},
-         error, result, created_at, started_at, finished_at, extra: {...}}
+        {task_id, job_id, status, stage, progress: ProgressRecord.to_dict(), error, result, created_at, started_at,
+         finished_at, extra: {...}}
     """
 
     _instance: TaskManager | None = None
@@ -450,13 +450,7 @@ class TaskManager:
             "job_id": str(job.id),
             "status": _TASK_STATUS[JobState(job.state)],
             "stage": job.stage,
-            "progress": {
-                "current": p.current_segment,
-                "total": p.total_segments,
-                "percentage": p.percentage,
-                "current_phase": p.current_phase,
-                "eta_seconds": p.eta_seconds,
-            },
+            "progress": p.to_dict(),
             "error": job.error or None,
             "result": job.extra.get("result"),
             "created_at": job.created_at.timestamp(),

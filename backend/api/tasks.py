@@ -6,18 +6,19 @@ Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core_engine.render.progress import ProgressRecord, RenderCancelled, Stage
-from core_engine.video_renderer import RenderError, render_project
+from core_engine.render.plan import RenderError
+from core_engine.render.progress import ProgressRecord, ProgressTracker, RenderCancelled, Stage
+from core_engine.video_renderer import render_project
 from django.conf import settings
 from django.db import transaction
 
+from api.exceptions import FFmpegMissing, RenderAlreadyRunning, RenderNotReady
 from api.models import ACTIVE_JOB_STATES, Job, JobKind, JobState, Project, ProjectStatus, Segment, text_hash
 from api.task_manager import INTERRUPTED_ERROR, TaskManager, task_backend_name
 
@@ -33,30 +34,6 @@ CANCELLED_PHASE = "Render cancelled"
 def render_task_id(project_id: str | uuid.UUID) -> str:
     """Task id of a project's render: ``render_<project_id>``."""
     return f"render_{project_id}"
-
-
-_SEGMENT_IN_PHASE = re.compile(r"segment (\d+) of", re.IGNORECASE)
-
-
-def _legacy_record(current: int, total: int, phase: str, percentage: float | None) -> ProgressRecord:
-    """SHIM (remove once the engine calls ``on_progress(record)``): the record for the engine's old
-    ``on_progress(current, total, phase, percentage)`` call, with the stage read from the phase text."""
-    pct = percentage if percentage is not None else (current / total * 100.0 if total else 0.0)
-    lowered = phase.lower()
-    match = _SEGMENT_IN_PHASE.search(phase)
-    if lowered.startswith("checking"):
-        stage = Stage.VALIDATE
-    elif "narration track" in lowered:
-        stage = Stage.AUDIO_PREP
-    elif match:
-        stage = Stage.scene_build(int(match.group(1)))
-    elif "encod" in lowered or lowered.startswith("reusing"):  # the encoder draining, or cached segments
-        stage = Stage.scene_build(max(1, min(current, total)))
-    elif lowered.startswith("joining"):
-        stage = Stage.CONCAT
-    else:
-        stage = Stage.FINALIZE
-    return ProgressRecord(current, total, int(pct), phase, stage)
 
 
 def _video_file(project: Project) -> Path | None:
@@ -89,11 +66,7 @@ def render_task_function(project_id: str) -> dict[str, Any] | None:
     task_id = render_task_id(project_id)
     manager = TaskManager.get_instance()
 
-    def on_progress(
-        record: ProgressRecord | int, total: int = 0, phase: str = "", percentage: float | None = None
-    ) -> None:
-        if not isinstance(record, ProgressRecord):  # SHIM: the engine's old four-argument call
-            record = _legacy_record(record, total, phase, percentage)
+    def on_progress(record: ProgressRecord) -> None:
         manager.update_task_progress(task_id, record)
 
     project = Project.objects.get(pk=project_id)
@@ -162,51 +135,39 @@ def cancel_render(project_id: str | uuid.UUID) -> str | None:
     return "cancelling"
 
 
-class RenderNotStarted(Exception):
-    """Why :func:`start_render` did not start: ``reason`` is "not_ready", "processing" or "no_ffmpeg"."""
-
-    def __init__(self, reason: str, message: str, readiness: object | None = None):
-        super().__init__(message)
-        self.reason = reason
-        self.readiness = readiness
-
-
 def start_render(project: Project) -> str:
     """Validate, move the project to PROCESSING atomically and queue its render; returns the task id.
 
     The move is one conditional UPDATE, so of two simultaneous calls exactly one starts a render.
 
     Raises:
-        RenderNotStarted: "not_ready" (with the :class:`~api.validators.RenderReadiness`), "processing" (a render
-            is already running) or "no_ffmpeg".
+        RenderNotReady: 400, segments lack a usable image or narration (their ids).
+        RenderAlreadyRunning: 409, a render of the project is already queued or running.
+        FFmpegMissing: 500, ffmpeg is not installed.
     """
     from core_engine.render_utils import check_ffmpeg
 
     from api.validators import validate_project_for_render
 
     if project.status == ProjectStatus.PROCESSING:
-        raise RenderNotStarted("processing", "This project is already being rendered.")
+        raise RenderAlreadyRunning(str(project.pk))
     readiness = validate_project_for_render(project)
     if not readiness.is_valid:
-        raise RenderNotStarted("not_ready", readiness.message, readiness)
+        raise RenderNotReady(readiness.missing_images, readiness.missing_audio, readiness.message)
     if check_ffmpeg() is None:
-        raise RenderNotStarted(
-            "no_ffmpeg",
-            "ffmpeg is required to render video but was not found; reinstall imageio-ffmpeg "
-            "(pip install -r requirements.txt).",
-        )
+        raise FFmpegMissing()
     moved = (
         Project.objects.filter(pk=project.pk)
         .exclude(status=ProjectStatus.PROCESSING)
         .update(status=ProjectStatus.PROCESSING, render_error=None)
     )
     if not moved:
-        raise RenderNotStarted("processing", "This project is already being rendered.")
+        raise RenderAlreadyRunning(str(project.pk))
     task_id = render_task_id(project.pk)
     try:
         TaskManager.get_instance().submit_task(render_task_function, str(project.pk), task_id=task_id)
     except RuntimeError:
-        raise RenderNotStarted("processing", "This project is already being rendered.") from None
+        raise RenderAlreadyRunning(str(project.pk)) from None
     except Exception:  # e.g. the broker is unreachable: the project must not stay PROCESSING without a job
         Project.objects.filter(pk=project.pk).update(status=project.status, render_error=project.render_error)
         Job.objects.filter(task_id=task_id, state=JobState.QUEUED).update(
@@ -291,18 +252,10 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
 
     manager = TaskManager.get_instance()
     total = len(segment_ids)
+    progress = ProgressTracker(total, lambda record: manager.update_task_progress(task_id, record))
     failures = 0
     for done, segment_id in enumerate(segment_ids):
-        manager.update_task_progress(
-            task_id,
-            ProgressRecord(
-                current_segment=done,
-                total_segments=total,
-                percentage=int(done / total * 100),
-                current_phase=f"Generating narration for segment {done + 1} of {total}",
-                stage=Stage.AUDIO_PREP,
-            ),
-        )
+        progress.report(done, f"Generating narration for segment {done + 1} of {total}", Stage.NARRATE)
         try:
             segment = Segment.objects.get(pk=segment_id)
             duration = narrate_segment(segment)

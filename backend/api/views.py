@@ -16,14 +16,13 @@ from django.http import FileResponse, Http404
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
-from api.job_views import render_status_payload
 from api.importers import StoryImportError, parse_json_segments, parse_text_story
+from api.job_views import render_status_payload
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.segment_files import store_audio, store_image
 from api.serializers import (
@@ -36,7 +35,7 @@ from api.serializers import (
     SegmentSerializer,
 )
 from api.task_manager import TaskManager
-from api.tasks import RenderNotStarted, narration_task_function, start_render
+from api.tasks import narration_task_function, start_render
 from api.validators import validate_audio_upload, validate_image_upload
 
 logger = logging.getLogger(__name__)
@@ -113,25 +112,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def render(self, request: Request, pk: str | None = None) -> Response:
         """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
         project = self.get_object()
-        try:
-            task_id = start_render(project)
-        except RenderNotStarted as exc:
-            if exc.reason == "processing":
-                return Response(
-                    {"error": str(exc), "project_id": str(project.pk), "status": ProjectStatus.PROCESSING},
-                    status=status.HTTP_409_CONFLICT,
-                )
-            if exc.reason == "no_ffmpeg":
-                return Response({"error": str(exc)}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
-            return Response(
-                {
-                    "error": "The project is not ready to render.",
-                    "missing_images": exc.readiness.missing_images,
-                    "missing_audio": exc.readiness.missing_audio,
-                    "message": str(exc),
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
         total = len(project.segments.all())
         return Response(
             {
@@ -333,7 +314,6 @@ class TaskStatusView(APIView):
         task = TaskManager.get_instance().get_task_status(task_id)
         if task is None:
             raise Http404("Unknown task")
-        p = task["progress"]
         completed = [
             {**entry, "audio_url": request.build_absolute_uri(entry["audio_url"])}
             for entry in task["extra"].get("completed_segments", [])
@@ -342,8 +322,8 @@ class TaskStatusView(APIView):
             {
                 "task_id": task_id,
                 "status": task["status"],
-                "progress": {"current": p["current"], "total": p["total"], "percentage": p["percentage"]},
-                "current_phase": p["current_phase"],
+                "progress": task["progress"],  # the ProgressRecord's dict, as for renders
+                "current_phase": task["progress"]["current_phase"],  # also here, for older clients
                 "completed_segments": completed,
                 "errors": task["extra"].get("errors", [])
                 + (

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from core_engine.render_utils import require_ffmpeg
 
@@ -39,7 +40,9 @@ class AudioInfo:
     channels: int
 
 
-def decode_audio(path: str | Path, sample_rate: int, channels: int = 1, max_seconds: float | None = None) -> np.ndarray:
+def decode_audio(
+    path: str | Path, sample_rate: int, channels: int = 1, max_seconds: float | None = None
+) -> npt.NDArray[np.float32]:
     """Decode any audio file to float32 PCM at ``sample_rate`` Hz.
 
     Returns shape ``(n,)`` when ``channels == 1`` else ``(n, channels)``. Decoding stops after ``max_seconds`` (+1 s)
@@ -109,7 +112,7 @@ def probe_audio(path: str | Path, max_seconds: float = MAX_AUDIO_SECONDS) -> Aud
     return AudioInfo(duration=duration, sample_rate=rate, channels=channels)
 
 
-def write_wav_pcm16(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
+def write_wav_pcm16(path: str | Path, samples: npt.NDArray[np.float32], sample_rate: int) -> None:
     """Write mono or multi-channel float samples in [-1, 1] as a 16-bit PCM WAV file (written to a temporary name
     beside ``path``, then moved into place)."""
     path = Path(path)
@@ -125,7 +128,7 @@ def write_wav_pcm16(path: str | Path, samples: np.ndarray, sample_rate: int) -> 
     tmp.replace(path)
 
 
-def peak_normalise(samples: np.ndarray, target_dbfs: float = -1.0) -> np.ndarray:
+def peak_normalise(samples: npt.NDArray[np.float32], target_dbfs: float = -1.0) -> npt.NDArray[np.float32]:
     """Scale so the highest absolute sample is ``target_dbfs`` (dB relative to full scale); silence is returned as is."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
     if peak <= 1e-6:
@@ -134,8 +137,8 @@ def peak_normalise(samples: np.ndarray, target_dbfs: float = -1.0) -> np.ndarray
 
 
 def trim_silence(
-    samples: np.ndarray, sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
-) -> np.ndarray:
+    samples: npt.NDArray[np.float32], sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
+) -> npt.NDArray[np.float32]:
     """Cut leading and trailing silence down to at most ``keep_seconds`` each.
 
     Silence is any sample whose magnitude is below ``threshold_dbfs``; the sound in between is kept untouched.

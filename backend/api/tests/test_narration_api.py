@@ -44,6 +44,11 @@ def test_generate_audio_for_one_segment(client):
     task = finish(client, resp.data["task_id"])
     assert task["status"] == "COMPLETED"
     assert task["progress"]["percentage"] == 100
+    assert task["progress"] == {
+        "current_segment": 1, "total_segments": 1, "percentage": 100, "current_phase": "Narration ready",
+        "stage": "DONE", "eta_seconds": 0.0,
+    }  # fmt: skip
+    assert task["current_phase"] == "Narration ready"
     assert task["errors"] == []
     [done] = task["completed_segments"]
     assert done["segment_id"] == segment_id and done["audio_duration"] > 0.5

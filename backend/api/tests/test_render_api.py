@@ -7,6 +7,7 @@ must observe a render while it is queued hold the single worker with a gate task
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from pathlib import Path
@@ -50,6 +51,10 @@ def attach_files(client: APIClient, tmp_path: Path, segment_id: str, colour, sec
     assert resp.status_code == 200, resp.data
 
 
+#: The keys of every ``progress`` object (the engine's ProgressRecord, DESIGN §4 plus stage and ETA).
+PROGRESS_KEYS = {"current_segment", "total_segments", "percentage", "current_phase", "stage", "eta_seconds"}
+
+
 def render_and_wait(client: APIClient, project_id: str) -> dict:
     resp = client.post(f"/api/projects/{project_id}/render/")
     assert resp.status_code == 202, resp.data
@@ -79,6 +84,7 @@ def test_trigger_success_returns_202_and_moves_to_processing(client, tmp_path, h
     status = client.get(f"/api/projects/{project['id']}/status/").data
     assert status["status"] == "PROCESSING"
     assert status["progress"]["percentage"] == 0 and "current_phase" in status["progress"]
+    assert set(status["progress"]) == PROGRESS_KEYS
     assert status["output_url"] is None and status["error"] is None
     hold_worker.set()
     TaskManager.get_instance().wait(resp.data["task_id"], timeout=RENDER_TIMEOUT)
@@ -95,6 +101,8 @@ def test_missing_images_and_audio_are_listed(client, tmp_path):
     assert resp.status_code == 400
     assert resp.data["missing_images"] == []
     assert resp.data["missing_audio"] == [second]
+    assert set(resp.data) == {"error", "missing_images", "missing_audio", "message"}
+    assert resp.data["error"] == "The project is not ready to render."
     assert "2" in resp.data["message"] and resp.data["error"]
     assert Project.objects.get(pk=project["id"]).status == ProjectStatus.DRAFT
 
@@ -132,6 +140,7 @@ def test_already_processing_is_409(client, tmp_path, hold_worker):
     second = client.post(f"/api/projects/{project['id']}/render/")
     assert second.status_code == 409
     assert second.data["project_id"] == project["id"] and second.data["status"] == "PROCESSING"
+    assert set(second.data) == {"error", "project_id", "status"}
     assert second.data["error"]
     hold_worker.set()
     TaskManager.get_instance().wait(first.data["task_id"], timeout=RENDER_TIMEOUT)
@@ -167,6 +176,7 @@ def test_ffmpeg_missing_gives_500(client, tmp_path, monkeypatch):
     resp = client.post(f"/api/projects/{project['id']}/render/")
     assert resp.status_code == 500
     assert "ffmpeg is required" in resp.data["error"]
+    assert set(resp.data) == {"error"}
     assert Project.objects.get(pk=project["id"]).status == ProjectStatus.DRAFT
 
 
@@ -202,6 +212,10 @@ def test_end_to_end_render_then_rerender(client, tmp_path):
     assert status["status"] == "COMPLETED", status
     assert status["progress"]["percentage"] == 100
     assert status["progress"]["current_phase"] == "Export complete"
+    assert status["progress"] == {
+        "current_segment": 2, "total_segments": 2, "percentage": 100, "current_phase": "Export complete",
+        "stage": "DONE", "eta_seconds": 0.0,
+    }  # fmt: skip
     assert status["output_url"] == f"/media/projects/{project['id']}/output/final.mp4"
     assert status["error"] is None
     video = final_path(project["id"])
@@ -261,3 +275,28 @@ def test_stale_processing_becomes_failed_interrupted(client):
     assert other.status == ProjectStatus.COMPLETED
     status = client.get(f"/api/projects/{project.id}/status/").data
     assert status["status"] == "FAILED" and status["error"] == INTERRUPTED_ERROR
+
+
+def test_progress_while_rendering_is_the_engine_record(client, tmp_path):
+    """Every status poll during a real render returns the engine's record: the same keys, a stage of the render's
+    stages, a percentage that never goes down; the task status endpoint returns the same shape."""
+    project = create_project(client, tmp_path, durations=(1.0, 0.75))
+    resp = client.post(f"/api/projects/{project['id']}/render/")
+    assert resp.status_code == 202
+    manager = TaskManager.get_instance()
+    seen = []
+    while True:
+        status = client.get(f"/api/projects/{project['id']}/status/").data
+        if status["status"] != "PROCESSING":
+            break
+        seen.append(status["progress"])
+        task = client.get(f"/api/tasks/{resp.data['task_id']}/status/").data
+        assert set(task["progress"]) == PROGRESS_KEYS and task["current_phase"] == task["progress"]["current_phase"]
+        with contextlib.suppress(TimeoutError):
+            manager.wait(resp.data["task_id"], timeout=0.05)
+    assert status["status"] == "COMPLETED", status
+    assert seen and all(set(p) == PROGRESS_KEYS for p in seen)
+    pcts = [p["percentage"] for p in seen]
+    assert pcts == sorted(pcts) and all(isinstance(p, int) and 0 <= p <= 99 for p in pcts)
+    stages = {p["stage"] for p in seen}
+    assert stages <= {"QUEUED", "VALIDATE", "AUDIO_PREP", "SCENE_BUILD[1]", "SCENE_BUILD[2]", "CONCAT", "FINALIZE"}

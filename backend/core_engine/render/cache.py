@@ -11,6 +11,7 @@ which :func:`prune_cache` leaves alone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,6 +26,11 @@ logger = logging.getLogger(__name__)
 
 #: File name of the manifest kept beside the entries (never pruned).
 MANIFEST_NAME = "manifest.json"
+
+#: Extension of encoded segment entries (H.264 in MP4, video only).
+VIDEO_EXT = ".mp4"
+#: Extension of narration track entries (AAC in MP4).
+AUDIO_EXT = ".m4a"
 
 _ENTRY_RE = re.compile(r"^(?P<key>[0-9a-f]{64})(?P<ext>\.[A-Za-z0-9]+)$")
 
@@ -112,10 +118,8 @@ class SegmentCache:
 
     def clear_manifest(self) -> None:
         """Forget the last finished output (e.g. before writing a new one)."""
-        try:
+        with contextlib.suppress(FileNotFoundError):
             (self.dir / MANIFEST_NAME).unlink()
-        except FileNotFoundError:
-            pass
 
 
 def prune_cache(cache_dir: str | Path, keep: set[str]) -> int:

@@ -1,0 +1,200 @@
+"""Frame production: each segment's frames are made by :mod:`core_engine.ken_burns` in a producer thread (Pillow
+releases the GIL while decoding and resampling) directly as BT.709 limited-range yuv420p planes, and handed to the
+encoding thread through a short queue.
+
+Colour: each segment's working image is converted once to Y'CbCr with the BT.709 matrix, limited ("tv") range,
+4:2:0 chroma (:data:`core_engine.ken_burns.BT709_LIMITED_MATRIX`); the three planes are resampled per frame.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from core_engine.ken_burns import iter_yuv_frames, motion_for, plan_camera, prepare_yuv_planes
+from core_engine.render.ffmpeg import strip_folders
+from core_engine.render.plan import PlanSegment, RenderError, RenderSettings
+from core_engine.render_utils import ImageError, load_image_rgb
+
+__all__ = ["FRAME_QUEUE_SIZE", "MMAP_THRESHOLD", "FrameProducer", "SegmentJob", "tune_allocator"]
+
+#: Frames waiting between the producer thread and the encoder (bounds memory: 2 × W × H × 1.5 bytes). ffmpeg and
+#: x264 buffer dozens more themselves, so a short queue costs no speed.
+FRAME_QUEUE_SIZE = 2
+
+#: Allocations at least this large (bytes) are served by mmap and given back to the system when freed.
+MMAP_THRESHOLD = 8 * 1024 * 1024
+
+
+@dataclass
+class SegmentJob:
+    """One segment to encode: segment ``index`` (0-based) of the plan, ``frames`` frames starting at frame
+    ``stream_start`` of this run's encoded stream, published as cache entry ``key``; ``meta`` describes the camera
+    path once the producer has prepared it (for the log)."""
+
+    index: int
+    segment: PlanSegment
+    frames: int
+    key: str
+    stream_start: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+# -------------------------------------------------------------------------------------------------------- memory
+_LIBC: Any = None
+
+
+def _libc() -> Any:
+    """glibc through ctypes, or ``False`` where there is none (other platforms: memory tuning is skipped)."""
+    global _LIBC
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL("libc.so.6")
+            _LIBC.mallopt  # noqa: B018  (probe: both functions are glibc's)
+            _LIBC.malloc_trim  # noqa: B018  (probe, as above)
+        except (OSError, AttributeError):
+            _LIBC = False
+    return _LIBC
+
+
+def tune_allocator() -> None:
+    """Make glibc serve allocations of :data:`MMAP_THRESHOLD` or more (decoded photos, working copies) with mmap,
+    so they go back to the system as soon as they are freed.
+
+    By default glibc raises its mmap threshold after the first such block is freed and then keeps later ones in
+    the heap, where they fragment: the process would grow by tens of MB over many segments of different photo
+    sizes. Frames (≤ 3 MB at 1080p) stay below the threshold and keep being recycled from the heap, so this costs
+    a few ms of page faults per segment, not per frame. Process-wide and idempotent; a no-op off glibc.
+    """
+    libc = _libc()
+    if libc:
+        libc.mallopt(-3, MMAP_THRESHOLD)  # -3 = M_MMAP_THRESHOLD
+
+
+def _release_freed_memory() -> None:
+    """Return freed heap memory (whole free pages in every arena) to the system (glibc ``malloc_trim``)."""
+    libc = _libc()
+    if libc:
+        libc.malloc_trim(0)
+
+
+# -------------------------------------------------------------------------------------------------------- images
+def _open_plain_rgb(path: Path) -> Image.Image | None:
+    """The image when it is already upright 8-bit RGB (no EXIF rotation, no alpha, no other mode), decoded; else
+    ``None``.
+
+    For such files :func:`load_image_rgb` returns a copy of exactly these pixels; decoding without the copy halves
+    the memory a 12-megapixel photo takes while it is being prepared (about 50 MB at the process's peak). Anything
+    else, including every error, is left to :func:`load_image_rgb`.
+    """
+    try:
+        img = Image.open(path)
+        if img.mode != "RGB" or img.getexif().get(0x0112, 1) in (2, 3, 4, 5, 6, 7, 8):
+            img.close()
+            return None
+        img.load()
+        return img
+    except Exception:
+        return None
+
+
+def load_segment_image(index: int, path: Path) -> Image.Image:
+    """The picture of segment ``index`` (0-based) as upright RGB.
+
+    Raises:
+        RenderError: unreadable or too large ("Segment N: …", naming the file, not its folder).
+    """
+    plain = _open_plain_rgb(path)
+    if plain is not None:
+        return plain
+    try:
+        return load_image_rgb(path)
+    except ImageError as exc:
+        raise RenderError(f"Segment {index + 1}: {strip_folders(str(exc))}.") from None
+    except MemoryError:
+        raise RenderError(f"Segment {index + 1}: the image is too large to process.") from None
+
+
+# ------------------------------------------------------------------------------------------------------ producer
+#: Queue item meaning "every job's frames have been produced".
+DONE = object()
+
+
+class FrameProducer:
+    """A thread making the frames of ``jobs``, in order, into a bounded queue.
+
+    Items read with :meth:`get`: ``("start", job)`` before each job's frames, ``("frame", (Y, Cb, Cr))`` for each
+    frame (three ``bytes`` planes), then :data:`DONE`; or ``("error", exc)`` when production failed.
+    """
+
+    def __init__(self, jobs: list[SegmentJob], settings: RenderSettings, queue_size: int = FRAME_QUEUE_SIZE) -> None:
+        self.jobs = jobs
+        self.settings = settings
+        self.queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ken-burns-frames", daemon=True)
+
+    def start(self) -> FrameProducer:
+        """Start the thread; returns ``self``."""
+        self._thread.start()
+        return self
+
+    def get(self, timeout: float) -> object | None:
+        """The next item, or ``None`` when none arrived within ``timeout`` seconds."""
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it to exit (it may be blocked on a full queue); idempotent."""
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                while True:
+                    self.queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._thread.join(timeout=0.1)
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self.queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _produce(self, job: SegmentJob) -> bool:
+        size = (self.settings.width, self.settings.height)
+        image = load_segment_image(job.index, job.segment.image_path)
+        path = plan_camera(image.size, size, self.settings.zoom_intensity, motion_for(job.segment.segment_id))
+        planes = prepare_yuv_planes(image, path)
+        del image  # only the working planes stay alive while frames are made
+        job.meta = {"mode": path.mode, "source": path.image_size, "working": planes.y.size}
+        _release_freed_memory()
+        if not self._put(("start", job)):
+            return False
+        for frame in iter_yuv_frames(planes, path, job.frames):
+            if not self._put(("frame", frame)):
+                return False
+        del planes
+        _release_freed_memory()
+        return True
+
+    def _run(self) -> None:
+        try:
+            for job in self.jobs:
+                if not self._produce(job):
+                    return
+            self._put(DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(("error", exc))

@@ -1,0 +1,142 @@
+"""Render plan → MP4 (DESIGN §6): the steps, in order.
+
+1. **Validate** the plan and compute its timeline (:mod:`~core_engine.render.plan`) and cache keys
+   (:mod:`~core_engine.render.keys`); with a cache, an unchanged plan whose output is still in place stops here.
+2. **Frames** of the segments not in the cache start being made at once in a producer thread
+   (:mod:`~core_engine.render.frames`), so the first image is prepared while the narration track is built.
+3. **Narration track** (:mod:`~core_engine.render.narration`), built once and cached.
+4. **Segments** (:mod:`~core_engine.render.segments`): one encode, cut into per-segment cache entries.
+5. **Join + mux** (:mod:`~core_engine.render.join`): stream copy into a temporary file, checked, moved into place.
+
+Progress goes to one callback as :class:`~core_engine.render.progress.ProgressRecord` (stages ``VALIDATE →
+AUDIO_PREP → SCENE_BUILD[n] → CONCAT → FINALIZE``); when the callback raises
+:class:`~core_engine.render.progress.RenderCancelled` every step kills its ffmpeg, stops the producer, removes its
+partial files and lets the exception through, leaving the previous output and the valid cache entries as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from core_engine.render.cache import SegmentCache
+from core_engine.render.ffmpeg import ffmpeg_exe
+from core_engine.render.frames import FrameProducer, tune_allocator
+from core_engine.render.join import output_unchanged, publish_video, record_output
+from core_engine.render.keys import PlanKeys, compute_keys
+from core_engine.render.narration import ensure_narration
+from core_engine.render.plan import RenderError, RenderPlan, RenderResult, validate_plan
+from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
+from core_engine.render.segments import encode_jobs, plan_jobs
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["render_plan"]
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+@contextmanager
+def _work_cache(cache_dir: Path | None, output_path: Path) -> Iterator[SegmentCache]:
+    """The cache at ``cache_dir``, or a temporary one beside the output that is removed afterwards."""
+    if cache_dir is not None:
+        cache = SegmentCache(cache_dir)
+        cache.dir.mkdir(parents=True, exist_ok=True)
+        yield cache
+        return
+    folder = Path(tempfile.mkdtemp(prefix=".render-", dir=output_path.parent))
+    try:
+        yield SegmentCache(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def render_plan(
+    plan: RenderPlan, output_path: Path, on_progress: ProgressCallback | None = None, cache_dir: Path | None = None
+) -> RenderResult:
+    """Render ``plan`` to an MP4 at ``output_path`` (H.264 + AAC, ``plan.settings`` size and fps).
+
+    Args:
+        plan: ordered segments (image, narration, duration in seconds) and the output format.
+        output_path: the video to write; its folder is created when missing. Written to a temporary file in the
+            same folder and moved into place with :func:`os.replace` only on success; on failure or cancel the
+            temporary files are removed and an existing file at ``output_path`` is left untouched.
+        on_progress: ``on_progress(record)`` with a :class:`~core_engine.render.progress.ProgressRecord`, called at
+            every phase change and at least every :data:`~core_engine.render.progress.PROGRESS_INTERVAL` seconds
+            while segments are encoded; it may raise ``RenderCancelled`` to stop the render.
+        cache_dir: folder of reusable encoded segments and narration tracks (see :mod:`core_engine.render.cache`);
+            ``None`` renders everything in a temporary folder that is removed afterwards. With a cache, a render
+            whose inputs and settings are all unchanged and whose previous output is still in place returns at
+            once. Entries are never pruned here (see ``prune_cache`` and ``cache_keys``).
+
+    Returns:
+        :class:`RenderResult`; ``duration = frame_count / fps`` seconds, which is the sum of the narration
+        durations within one frame.
+
+    Raises:
+        RenderError: with a message a user understands: no segments, an unusable setting, a missing or unreadable
+            image or narration (naming "Segment N", 1-based), ffmpeg missing or failing, disk errors.
+        RenderCancelled: raised by ``on_progress``, after cleaning up.
+    """
+    output_path = Path(output_path)
+    spans = validate_plan(plan)
+    tune_allocator()
+    total = len(plan.segments)
+    progress = ProgressTracker(total, on_progress)
+    progress.report(0, "Checking images and narration", Stage.VALIDATE)
+    keys = compute_keys(plan, spans)
+    ffmpeg_exe()
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    frames = spans[-1].end_frame
+    with _work_cache(cache_dir, output_path) as cache:
+        if cache_dir is not None and output_unchanged(cache, output_path, keys.final_key):
+            logger.info("render of %s skipped: nothing changed since the last render", output_path)
+            progress.report(total, "Nothing changed since the last render; keeping the existing video", Stage.FINALIZE)
+            return RenderResult(output_path, frames / plan.settings.fps, frames, 0, total)
+        try:
+            rendered, reused = _render(plan, keys, cache, output_path, progress)
+        except OSError as exc:
+            raise RenderError(f"The video could not be written ({exc.strerror or exc}).") from None
+        if cache_dir is not None:
+            record_output(cache, output_path, keys.final_key, frames)
+    return RenderResult(output_path, frames / plan.settings.fps, frames, rendered, reused)
+
+
+def _render(
+    plan: RenderPlan, keys: PlanKeys, cache: SegmentCache, output_path: Path, progress: ProgressTracker
+) -> tuple[int, int]:
+    """Steps 2–5; returns (segments encoded, segments reused)."""
+    started = time.monotonic()
+    total = len(plan.segments)
+    jobs, reused = plan_jobs(plan, keys, cache)
+    already_done = total - len(jobs)  # reused, repeated and frameless segments count as done from the start
+    progress.set_baseline(already_done)
+    if reused:
+        progress.report(already_done, f"Reusing {_plural(reused, 'unchanged segment')}", Stage.VALIDATE)
+    producer = FrameProducer(jobs, plan.settings).start() if jobs else None
+    try:
+        audio_file = ensure_narration(plan, keys.spans, cache, keys.audio_key, progress)
+        t_audio = time.monotonic()
+        if producer is not None:
+            encode_jobs(jobs, plan.settings, cache, progress, already_done, total, producer)
+            progress.report(total, f"Encoded {_plural(len(jobs), 'segment')}", Stage.scene_build(jobs[-1].index + 1))
+        t_segments = time.monotonic()
+        publish_video(keys, cache, audio_file, output_path, plan.settings, progress)
+    finally:
+        if producer is not None:
+            producer.stop()
+    frames = keys.spans[-1].end_frame
+    logger.info(
+        "rendered %s: %d frames (%.2f s), %d segment(s) encoded, %d reused, in %.1f s "
+        "(narration %.1f s, segments %.1f s, join %.1f s)",
+        output_path, frames, frames / plan.settings.fps, len(jobs), reused, time.monotonic() - started,
+        t_audio - started, t_segments - t_audio, time.monotonic() - t_segments,
+    )  # fmt: skip
+    return len(jobs), reused

@@ -1,0 +1,183 @@
+"""The render plan and its public types, and the timeline every other step is cut along (DESIGN §6).
+
+Timeline: with ``T_i`` the sum of the durations before segment ``i`` (seconds, accumulated in order), segment ``i``
+covers video frames ``[round(T_i·fps), round(T_{i+1}·fps))`` and audio samples ``[round(T_i·rate),
+round(T_{i+1}·rate))``. Rounding the *cumulative* times (never per segment) keeps every picture change within half a
+frame of its narration boundary, however many segments there are, and makes the total length ``round(T·fps)``
+frames.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "AUDIO_CHANNELS",
+    "EncoderSettings",
+    "PlanSegment",
+    "RenderError",
+    "RenderPlan",
+    "RenderResult",
+    "RenderSettings",
+    "SegmentSpan",
+    "plan_timeline",
+    "validate_plan",
+]
+
+#: Channels of the narration track (mono narration is duplicated to both channels).
+AUDIO_CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """Encoder parameters. The defaults are production: H.264 (libx264) at 8000 kb/s, preset ``medium``, yuv420p;
+    AAC at 192 kb/s, 48000 Hz."""
+
+    codec: str = "libx264"
+    bitrate: str = "8000k"
+    preset: str = "medium"
+    pixel_format: str = "yuv420p"
+    audio_codec: str = "aac"
+    audio_bitrate: str = "192k"
+    audio_sample_rate: int = 48000
+
+    def video_fields(self) -> dict[str, Any]:
+        """The fields that decide the encoded video stream (part of every segment's cache key)."""
+        return {"codec": self.codec, "bitrate": self.bitrate, "preset": self.preset, "pixel_format": self.pixel_format}
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Output format: ``width`` × ``height`` pixels (both even, for yuv420p), ``fps`` frames per second,
+    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), and the encoder parameters."""
+
+    width: int
+    height: int
+    fps: int
+    zoom_intensity: float = 1.3
+    encoder: EncoderSettings = EncoderSettings()
+
+
+@dataclass(frozen=True)
+class PlanSegment:
+    """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
+    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long)."""
+
+    segment_id: str
+    image_path: Path
+    audio_path: Path
+    duration: float
+
+
+@dataclass(frozen=True)
+class RenderPlan:
+    """Ordered segments and the output format."""
+
+    segments: tuple[PlanSegment, ...]
+    settings: RenderSettings
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """What a render produced: the output file, its ``duration`` in seconds (``frame_count / fps``), its number of
+    frames, and how many segments were encoded vs taken from the cache."""
+
+    output_path: Path
+    duration: float
+    frame_count: int
+    rendered_segments: int
+    reused_segments: int
+
+
+class RenderError(Exception):
+    """A render that cannot be done; ``str(err)`` is a message a user understands, naming the segment (1-based)
+    when one is at fault, e.g. ``"Segment 3: the image photo.jpg could not be read (...)"``."""
+
+
+@dataclass(frozen=True)
+class SegmentSpan:
+    """Where one segment sits on the timeline: frames ``[start_frame, end_frame)`` and audio samples
+    ``[start_sample, end_sample)`` (at the encoder's audio sample rate)."""
+
+    index: int
+    start_frame: int
+    end_frame: int
+    start_sample: int
+    end_sample: int
+
+    @property
+    def frame_count(self) -> int:
+        """Frames of the segment (may be 0 for a segment shorter than half a frame)."""
+        return self.end_frame - self.start_frame
+
+    @property
+    def sample_count(self) -> int:
+        """Audio samples (per channel) of the segment."""
+        return self.end_sample - self.start_sample
+
+
+def _round_half_up(x: float) -> int:
+    return math.floor(x + 0.5)
+
+
+def plan_timeline(plan: RenderPlan) -> list[SegmentSpan]:
+    """Frame and sample spans of every segment, from cumulative narration time (see the module docstring).
+
+    A segment shorter than half a frame may get zero frames; its narration still plays.
+
+    Raises:
+        RenderError: a duration is not a positive finite number.
+    """
+    fps = plan.settings.fps
+    rate = plan.settings.encoder.audio_sample_rate
+    spans: list[SegmentSpan] = []
+    t = 0.0
+    for i, seg in enumerate(plan.segments):
+        d = seg.duration
+        if not isinstance(d, (int, float)) or not math.isfinite(d) or d <= 0:
+            raise RenderError(f"Segment {i + 1}: the narration has no usable length ({d!r} seconds).")
+        t_next = t + float(d)
+        spans.append(
+            SegmentSpan(
+                i,
+                _round_half_up(t * fps),
+                _round_half_up(t_next * fps),
+                _round_half_up(t * rate),
+                _round_half_up(t_next * rate),
+            )
+        )
+        t = t_next
+    return spans
+
+
+def validate_plan(plan: RenderPlan) -> list[SegmentSpan]:
+    """Check the plan before any work and return its timeline (:func:`plan_timeline`).
+
+    Raises:
+        RenderError: no segments; a resolution that is not positive and even; a frame rate that is not a positive
+            whole number; a zoom intensity below 1.0; a missing image or narration file (naming "Segment N",
+            1-based); an unusable duration; a timeline with no frame at all.
+    """
+    s = plan.settings
+    if not plan.segments:
+        raise RenderError("There is nothing to render: the project has no segments.")
+    if s.width <= 0 or s.height <= 0 or s.width % 2 or s.height % 2:
+        raise RenderError(
+            f"The resolution {s.width}×{s.height} cannot be encoded: width and height must be positive even numbers."
+        )
+    if not (isinstance(s.fps, int) and s.fps > 0):
+        raise RenderError(f"The frame rate {s.fps!r} is not a positive whole number.")
+    if not (math.isfinite(s.zoom_intensity) and s.zoom_intensity >= 1.0):
+        raise RenderError(f"The zoom intensity {s.zoom_intensity!r} must be at least 1.0.")
+    for i, seg in enumerate(plan.segments):
+        if not Path(seg.image_path).is_file():
+            raise RenderError(f"Segment {i + 1}: the image file {Path(seg.image_path).name} is missing.")
+        if not Path(seg.audio_path).is_file():
+            raise RenderError(f"Segment {i + 1}: the narration audio file {Path(seg.audio_path).name} is missing.")
+    spans = plan_timeline(plan)
+    if spans[-1].end_frame <= 0:
+        raise RenderError("The narration is too short to show even one frame of video.")
+    return spans
