@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from typing import Any
 
 from celery import Task, shared_task
 from celery.signals import worker_process_init
@@ -16,7 +17,7 @@ from celery.signals import worker_process_init
 logger = logging.getLogger(__name__)
 
 
-@worker_process_init.connect  # type: ignore[untyped-decorator]  # celery ships no type hints
+@worker_process_init.connect
 def _die_with_parent(**kwargs: object) -> None:
     """Pool processes (and so their ffmpeg children's pipes) end when the worker's main process is killed."""
     try:
@@ -29,9 +30,7 @@ def _die_with_parent(**kwargs: object) -> None:
         logger.debug("prctl(PR_SET_PDEATHSIG) unavailable in pid %d", os.getpid())
 
 
-@shared_task(  # type: ignore[untyped-decorator]  # celery ships no type hints
-    bind=True, name="storyreel.run_job", acks_late=True, reject_on_worker_lost=True
-)
+@shared_task(bind=True, name="storyreel.run_job", acks_late=True, reject_on_worker_lost=True)
 def run_job(self: Task, job_id: str) -> None:
     """Run the job ``job_id`` on this worker (:meth:`api.task_manager.TaskManager.run_job`); a redelivered message
     for a job that finished or runs elsewhere does nothing."""
@@ -42,5 +41,31 @@ def run_job(self: Task, job_id: str) -> None:
     hostname = self.request.hostname or "celery"
     try:
         TaskManager.get_instance().run_job(job_id, worker=f"{hostname}:{os.getpid()}")
+    finally:
+        connection.close()
+
+
+@shared_task(bind=True, name="storyreel.render_segment", acks_late=True, reject_on_worker_lost=True)
+def render_segment(self: Task, job_id: str, index: int) -> str:
+    """One segment of a render spread over the workers (:func:`api.fanout.render_segment`)."""
+    from django.db import connection
+
+    from api.fanout import render_segment as run
+
+    try:
+        return run(job_id, index, f"{self.request.hostname or 'celery'}:{os.getpid()}")
+    finally:
+        connection.close()
+
+
+@shared_task(bind=True, name="storyreel.render_join", acks_late=True, reject_on_worker_lost=True)
+def render_join(self: Task, _segment_results: list[str], job_id: str) -> dict[str, Any] | None:
+    """The join-and-mux step after every segment task of a render (:func:`api.fanout.render_join`)."""
+    from django.db import connection
+
+    from api.fanout import render_join as run
+
+    try:
+        return run(job_id, f"{self.request.hostname or 'celery'}:{os.getpid()}")
     finally:
         connection.close()

@@ -113,7 +113,11 @@ def _status_body(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def job_payload(job: Job) -> dict[str, Any]:
-    """``GET /jobs/{id}/`` body: the job record with its last log lines (``log_tail``, at most 200 lines)."""
+    """``GET /jobs/{id}/`` body: the job record with its last log lines (``log_tail``, at most 200 lines).
+
+    ``extra`` holds per-job details: a narration batch's ``completed_segments`` and ``errors``; for a render spread
+    over Celery workers, ``segments`` (each segment's done fraction), ``runs`` (how often each task started) and
+    ``workers``."""
     return {
         "id": str(job.id),
         "task_id": job.task_id,
@@ -131,6 +135,7 @@ def job_payload(job: Job) -> dict[str, Any]:
         "created_at": job.created_at.isoformat(),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "extra": job.extra,
         "log_tail": job.log_lines,
         "log_url": f"/api/jobs/{job.id}/log/",
     }

@@ -282,7 +282,12 @@ class TaskManager:
         if self.backend == "celery":
             from storyreel.celery import app
 
-            app.send_task("storyreel.run_job", args=[str(job.id)])
+            if job.kind == JobKind.RENDER and getattr(settings, "STORYREEL_RENDER_FANOUT", True):
+                from api.fanout import enqueue_render_chord
+
+                enqueue_render_chord(job)  # one task per segment, then join-and-mux
+            else:
+                app.send_task("storyreel.run_job", args=[str(job.id)])
             return
         with self._lock:
             if self._executor is None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core_engine.render.plan import RenderError
+from core_engine.render.plan import RenderError, RenderResult
 from core_engine.render.progress import ProgressRecord, ProgressTracker, RenderCancelled, Stage
 from core_engine.video_renderer import render_project
 from django.conf import settings
@@ -69,45 +69,68 @@ def render_task_function(project_id: str) -> dict[str, Any] | None:
     def on_progress(record: ProgressRecord) -> None:
         manager.update_task_progress(task_id, record)
 
-    project = Project.objects.get(pk=project_id)
     try:
         result = render_project(str(project_id), on_progress)
     except RenderCancelled:
-        logger.info("render of project %s cancelled", project_id)
-        manager.cancel_finished(task_id, _restore_after_cancel(project_id))
+        record_render_cancelled(project_id)
         return None
     except RenderError as exc:
-        error = str(exc)
+        record_render_failed(project_id, str(exc))
+        return None
     except Exception as exc:  # an engine bug must still end as FAILED with a message, never a stuck PROCESSING
         logger.exception("render of project %s crashed", project_id)
-        error = f"The render failed unexpectedly ({exc.__class__.__name__}: {exc}). See the server log for details."
-    else:
-        output = Path(result.output_path)
-        rel = output.resolve().relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()
-        project.status = ProjectStatus.COMPLETED
-        project.output_path = f"{settings.MEDIA_URL}{rel}"
-        project.render_error = None
-        project.output_info = {
-            "duration": round(result.duration, 3),
-            "file_size": output.stat().st_size,
-            "width": project.resolution_width,
-            "height": project.resolution_height,
-            "fps": project.framerate,
-            "frame_count": result.frame_count,
-            "rendered_at": datetime.now(UTC).isoformat(),
-        }
-        with transaction.atomic():
-            project.save(update_fields=["status", "output_path", "render_error", "output_info"])
-            manager.complete_task(task_id, project.output_info, current_phase="Export complete")
-        logger.info("project %s rendered to %s", project_id, output)
-        return project.output_info
-    logger.warning("render of project %s failed: %s", project_id, error)
-    project.status = ProjectStatus.FAILED
-    project.render_error = error
+        record_render_failed(project_id, unexpected_error(exc))
+        return None
+    return record_render_succeeded(project_id, result)
+
+
+def unexpected_error(exc: Exception) -> str:
+    """The user-facing message of a render that crashed on an engine bug."""
+    return f"The render failed unexpectedly ({exc.__class__.__name__}: {exc}). See the server log for details."
+
+
+def record_render_succeeded(project_id: str | uuid.UUID, result: RenderResult) -> dict[str, Any]:
+    """A render finished: project COMPLETED with ``output_path`` and ``output_info``, its job SUCCEEDED (one
+    transaction). Returns ``output_info``: {duration (s), file_size (bytes), width, height, fps, frame_count,
+    rendered_at (ISO 8601)}."""
+    project = Project.objects.get(pk=project_id)
+    output = Path(result.output_path)
+    rel = output.resolve().relative_to(Path(settings.MEDIA_ROOT).resolve()).as_posix()
+    project.status = ProjectStatus.COMPLETED
+    project.output_path = f"{settings.MEDIA_URL}{rel}"
+    project.render_error = None
+    project.output_info = {
+        "duration": round(result.duration, 3),
+        "file_size": output.stat().st_size,
+        "width": project.resolution_width,
+        "height": project.resolution_height,
+        "fps": project.framerate,
+        "frame_count": result.frame_count,
+        "rendered_at": datetime.now(UTC).isoformat(),
+    }
     with transaction.atomic():
-        project.save(update_fields=["status", "render_error"])
-        manager.fail_task(task_id, error)
-    return None
+        project.save(update_fields=["status", "output_path", "render_error", "output_info"])
+        TaskManager.get_instance().complete_task(
+            render_task_id(project_id), project.output_info, current_phase="Export complete"
+        )
+    logger.info("project %s rendered to %s", project_id, output)
+    return project.output_info
+
+
+def record_render_failed(project_id: str | uuid.UUID, error: str) -> None:
+    """A render failed: project FAILED with ``error`` (words for the user), its job FAILED; the previous video and
+    its ``output_path`` stay as they were."""
+    logger.warning("render of project %s failed: %s", project_id, error)
+    with transaction.atomic():
+        Project.objects.filter(pk=project_id).update(status=ProjectStatus.FAILED, render_error=error)
+        TaskManager.get_instance().fail_task(render_task_id(project_id), error)
+
+
+def record_render_cancelled(project_id: str | uuid.UUID) -> None:
+    """A render stopped on request: job CANCELLED, project COMPLETED when its previous video is intact, else
+    DRAFT."""
+    logger.info("render of project %s cancelled", project_id)
+    TaskManager.get_instance().cancel_finished(render_task_id(project_id), _restore_after_cancel(project_id))
 
 
 def mark_render_interrupted(project_id: str | uuid.UUID) -> None:

@@ -80,6 +80,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # -- background jobs (DESIGN §5, §8) ----------------------------------------------------------------------------------
 STORYREEL_TASK_BACKEND = os.environ.get("STORYREEL_TASK_BACKEND", "embedded").strip().lower() or "embedded"
+# Under Celery, a render is one task per segment plus a join-and-mux task (0: one task for the whole render).
+STORYREEL_RENDER_FANOUT = os.environ.get("STORYREEL_RENDER_FANOUT", "1") != "0"
 _broker = os.environ.get("STORYREEL_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = _broker
 CELERY_RESULT_BACKEND = _broker

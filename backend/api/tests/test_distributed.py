@@ -126,14 +126,32 @@ def test_two_projects_render_at_once_on_two_workers(stack: Stack, tmp_path: Path
     b = make_project(stack, tmp_path, [0.75, 1.0, 0.5])
     start(stack, a["id"])
     start(stack, b["id"])
-    done_a = until_done(stack, a["id"], 60)
-    done_b = until_done(stack, b["id"], 60)
+    seen: dict[str, list[int]] = {a["id"]: [], b["id"]: []}
+
+    def both_done() -> bool:
+        states = []
+        for pid, pcts in seen.items():
+            body = status(stack, pid)
+            if body["status"] == "PROCESSING":
+                pcts.append(body["progress"]["percentage"])
+            states.append(body["status"])
+        return "PROCESSING" not in states
+
+    wait_for(both_done, 60, "both renders", interval=0.05)
+    for pcts in seen.values():  # progress aggregated over the segment tasks never goes down
+        assert pcts == sorted(pcts) and all(0 <= p <= 99 for p in pcts), pcts
+    done_a, done_b = status(stack, a["id"]), status(stack, b["id"])
     job_a = assert_completed(stack, a["id"], done_a, 2, 12)
     job_b = assert_completed(stack, b["id"], done_b, 3, 18)
     assert job_a["state"] == job_b["state"] == "SUCCEEDED"
-    # each worker took one project (prefetch 1, one job at a time)
-    assert {job_a["worker"].split("@")[0], job_b["worker"].split("@")[0]} == set(WORKERS)
+    # the 5 segment tasks and 2 joins were spread over both workers (prefetch 1, one task at a time each)
+    used = {w.split("@")[0] for j in (job_a, job_b) for w in j["worker"].split(", ")}
+    assert used == set(WORKERS), (job_a["worker"], job_b["worker"])
     assert job_a["attempt"] == job_b["attempt"] == 1
+    # one task per segment and a join, each run once
+    assert job_a["extra"]["runs"] == {"0": 1, "1": 1, "join": 1}
+    assert job_b["extra"]["runs"] == {"0": 1, "1": 1, "2": 1, "join": 1}
+    assert job_b["extra"]["segments"] == {"0": 1.0, "1": 1.0, "2": 1.0}
     # the picture changes exactly on the narration boundary (frame 8 = 1.0 s at 8 fps)
     path = video(stack, a["id"])
     red, green = colour_at(path, 7, tmp_path), colour_at(path, 8, tmp_path)
@@ -166,20 +184,21 @@ def test_cancel_under_celery(stack: Stack, tmp_path: Path) -> None:
 
 def test_a_killed_worker_loses_nothing(stack: Stack, tmp_path: Path) -> None:
     stack.ensure_workers(WORKERS)
-    # long enough to be killed mid-render, short enough to re-render in a few seconds
-    project = make_project(stack, tmp_path, [20.0, 10.0], size=(320, 180), fps=12, silent=True)
+    # long enough to be killed mid-render, short enough to re-render in a few seconds; one segment per worker
+    project = make_project(stack, tmp_path, [15.0, 15.0], size=(320, 180), fps=12, silent=True)
     pid = project["id"]
     start(stack, pid)
     running = wait_for(
         lambda: (s := status(stack, pid))["stage"] and s["stage"].startswith("SCENE_BUILD") and s, 60, "encoding"
     )
-    victim = job(stack, running["job_id"])["worker"].split("@")[0]
+    victim = job(stack, running["job_id"])["worker"].split(", ")[0].split("@")[0]
     stack.kill_worker(victim)
     killed = time.monotonic()
     done = until_done(stack, pid, 60)
     assert time.monotonic() - killed < 60
     record = assert_completed(stack, pid, done, 2, 360)
-    assert record["attempt"] == 2 and not record["worker"].startswith(victim)
+    assert record["attempt"] == 2  # the killed worker's segment ran again on the other one
+    assert sorted(record["extra"]["runs"].values()) == [1, 1, 2]
 
 
 def test_ready_reports_broker_and_workers(stack: Stack) -> None:
