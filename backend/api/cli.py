@@ -48,6 +48,7 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
             if task.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED):
                 break
     project.refresh_from_db()
-    if project.status != ProjectStatus.COMPLETED:
-        raise CommandError(f"Render failed: {project.render_error}")
+    if project.status != ProjectStatus.COMPLETED or not project.output_path:
+        reason = project.render_error or "the render was cancelled"
+        raise CommandError(f"Render failed: {reason}")
     return Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)
