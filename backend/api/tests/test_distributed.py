@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from core_engine.render_utils import probe_video
 from PIL import Image
@@ -104,6 +105,22 @@ def colour_at(path: Path, frame: int, tmp: Path) -> tuple[int, int, int]:
     return r, g, b
 
 
+def encoders_of(stack: Stack, worker: str) -> list[psutil.Process]:
+    """The ffmpeg processes a worker runs (children of its pool process, in their own process group)."""
+    root = psutil.Process(stack.workers[worker].pid)
+    return [p for p in root.children(recursive=True) if "ffmpeg" in p.name()]
+
+
+def gone(procs: list[psutil.Process]) -> bool:
+    for proc in procs:
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            continue
+    return True
+
+
 def assert_completed(stack: Stack, pid: str, body: dict, segments: int, frames: int) -> dict:
     assert body["status"] == "COMPLETED", body
     assert body["progress"] == {
@@ -192,8 +209,11 @@ def test_a_killed_worker_loses_nothing(stack: Stack, tmp_path: Path) -> None:
         lambda: (s := status(stack, pid))["stage"] and s["stage"].startswith("SCENE_BUILD") and s, 60, "encoding"
     )
     victim = job(stack, running["job_id"])["worker"].split(", ")[0].split("@")[0]
+    encoders = wait_for(lambda: encoders_of(stack, victim), 10, "the worker's encoder")
     stack.kill_worker(victim)
     killed = time.monotonic()
+    # its ffmpeg (in its own process group, so not hit by the kill) ends with it: nothing encodes for a dead task
+    wait_for(lambda: gone(encoders), 10, "the killed worker's ffmpeg to exit")
     done = until_done(stack, pid, 60)
     assert time.monotonic() - killed < 60
     record = assert_completed(stack, pid, done, 2, 360)
