@@ -54,6 +54,7 @@ class _SharedProgress:
         self.last_key: tuple[str, str] = ("", "")
         self.lines: list[str] = []
         self.lock = threading.Lock()
+        self.capture = _ThreadLogCapture(self)
 
     def add_line(self, text: str) -> None:
         with self.lock:
@@ -96,8 +97,9 @@ class _SharedProgress:
         fraction = 1.0 if record.percentage >= 100 else record.percentage / 100.0
         self.flush(record, fraction)
 
-    def flush(self, record: ProgressRecord | None = None, fraction: float | None = None) -> None:
-        """Write the pending log lines and (for a segment task) this segment's fraction into the job row."""
+    def flush(self, record: ProgressRecord | None = None, fraction: float | None = None, check: bool = True) -> None:
+        """Write the pending log lines and (for a segment task) this segment's fraction into the job row. With
+        ``check``, raises :class:`RenderCancelled` when the job was asked to stop or ended elsewhere."""
         self.last_write = time.monotonic()
         with self.lock:
             lines, self.lines = self.lines, []
@@ -115,8 +117,12 @@ class _SharedProgress:
                 job.stage = record.stage
             job.heartbeat_at = timezone.now()
             job.save(update_fields=["log_tail", "progress", "stage", "heartbeat_at", "extra"])
-        if stop:
+        if stop and check:
             raise RenderCancelled("The render was cancelled.")
+
+    def close(self) -> None:
+        """Stop capturing this thread's log records."""
+        logging.getLogger().removeHandler(self.capture)
 
     def _aggregate(self, job: Job, record: ProgressRecord, fraction: float | None) -> ProgressRecord:
         previous = ProgressRecord.from_dict(job.progress)
@@ -133,6 +139,27 @@ class _SharedProgress:
             elapsed = (timezone.now() - job.started_at).total_seconds()
             eta = round(elapsed * (100 - pct) / pct, 1)
         return ProgressRecord(done, total, pct, record.current_phase, record.stage, eta)
+
+
+class _ThreadLogCapture(logging.Handler):
+    """Sends the log records of the thread that created it (INFO and up) to a task's pending job log lines."""
+
+    def __init__(self, reporter: _SharedProgress) -> None:
+        super().__init__(level=logging.INFO)
+        self.reporter = reporter
+        self.thread_id = threading.get_ident()
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread_id:
+            return
+        try:
+            text = self.format(record)
+        except Exception:  # a broken log call must not break the render
+            return
+        for line in text.splitlines():
+            self.reporter.add_line(line)
 
 
 def _append_log_file(job_id: str, lines: list[str]) -> None:
@@ -162,9 +189,9 @@ def render_segment(job_id: str, index: int, worker: str) -> str:
     from api.tasks import unexpected_error
 
     project_id = _job_project(job_id)
-    reporter = _SharedProgress(job_id, index, worker)
     if project_id is None:
         return "skipped"
+    reporter = _SharedProgress(job_id, index, worker)
     try:
         if not reporter.start():
             return "skipped"
@@ -172,12 +199,14 @@ def render_segment(job_id: str, index: int, worker: str) -> str:
         encode_segment(plan, index, cache_dir, reporter.on_progress)
         reporter.flush(ProgressRecord(1, 1, 100, f"Encoded segment {index + 1}", Stage.scene_build(index + 1)), 1.0)
     except RenderCancelled:
-        return _end(job_id, project_id, None)
+        return _end(reporter, project_id, None)
     except RenderError as exc:
-        return _end(job_id, project_id, str(exc))
+        return _end(reporter, project_id, str(exc))
     except Exception as exc:  # an engine bug must still end the job FAILED with a message
         logger.exception("segment %d of job %s crashed", index + 1, job_id)
-        return _end(job_id, project_id, unexpected_error(exc))
+        return _end(reporter, project_id, unexpected_error(exc))
+    finally:
+        reporter.close()
     return "encoded"
 
 
@@ -194,9 +223,9 @@ def render_join(job_id: str, worker: str) -> dict[str, Any] | None:
     from api.tasks import record_render_succeeded, unexpected_error
 
     project_id = _job_project(job_id)
-    reporter = _SharedProgress(job_id, None, worker)
     if project_id is None:
         return None
+    reporter = _SharedProgress(job_id, None, worker)
     try:
         if not reporter.start():
             return None
@@ -206,23 +235,29 @@ def render_join(job_id: str, worker: str) -> dict[str, Any] | None:
         reporter.add_line("[DONE] Export complete")
         reporter.flush()
     except RenderCancelled:
-        _end(job_id, project_id, None)
+        _end(reporter, project_id, None)
         return None
     except RenderError as exc:
-        _end(job_id, project_id, str(exc))
+        _end(reporter, project_id, str(exc))
         return None
     except Exception as exc:  # an engine bug must still end the job FAILED with a message
         logger.exception("join of job %s crashed", job_id)
-        _end(job_id, project_id, unexpected_error(exc))
+        _end(reporter, project_id, unexpected_error(exc))
         return None
+    finally:
+        reporter.close()
     return record_render_succeeded(project_id, result)
 
 
-def _end(job_id: str, project_id: str, error: str | None) -> str:
+def _end(reporter: _SharedProgress, project_id: str, error: str | None) -> str:
     """Record the end of the job once (only the first task to end an active job does): FAILED with ``error``, or
     CANCELLED when ``error`` is ``None``. Returns "failed" or "cancelled"."""
     from api.tasks import record_render_cancelled, record_render_failed
 
+    job_id = reporter.job_id
+    reporter.add_line("[CANCELLED] stopped" if error is None else f"[FAILED] {error}")
+    reporter.flush(check=False)
+    reporter.close()
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id).first()
         if job is not None and job.state in ACTIVE_JOB_STATES:

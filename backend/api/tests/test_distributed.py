@@ -261,3 +261,19 @@ def test_ready_is_503_without_a_live_worker(client, settings, tmp_path: Path) ->
             app.conf.broker_url = saved
     assert resp.status_code == 503, resp.data
     assert resp.data["broker"] == "ok" and "no live worker" in resp.data["workers"]
+
+
+def test_a_failed_segment_fails_the_render_with_its_reason_in_the_log(stack: Stack, tmp_path: Path) -> None:
+    stack.ensure_workers(WORKERS)
+    project = make_project(stack, tmp_path, [0.5, 0.5, 0.5])
+    pid = project["id"]
+    broken = next((stack.media / "projects" / pid / "images").glob(f"{project['segments'][1]['id']}_*"))
+    broken.write_bytes(b"not an image any more")
+    start(stack, pid)
+    done = until_done(stack, pid, 60)
+    assert done["status"] == "FAILED" and "Segment 2" in done["error"], done
+    assert done["progress"] is not None and done["progress"]["percentage"] < 100
+    record = job(stack, done["job_id"])
+    assert record["state"] == "FAILED" and record["error"] == done["error"]
+    assert any(line.endswith(f"[FAILED] {done['error']}") for line in done["log_tail"]), done["log_tail"]
+    assert not video(stack, pid).exists()
