@@ -54,6 +54,11 @@ MAX_ATTEMPTS = 2
 INTERRUPTED_ERROR = "Render interrupted: the server stopped before the video was finished. Retry to render again."
 
 
+class EnqueueError(Exception):
+    """The job was recorded but could not be handed to the backend (e.g. the Celery broker is unreachable); the job
+    is marked FAILED. ``str(err)`` names the cause."""
+
+
 class TaskStatus:
     """Task states as reported by :meth:`TaskManager.get_task_status` (the seeds' names for job states)."""
 
@@ -258,6 +263,7 @@ class TaskManager:
         Raises:
             RuntimeError: a job with this task id is already queued or running.
             ValueError: the celery backend was asked to run a function it cannot import by name.
+            EnqueueError: the backend refused the job (broker unreachable); the job is recorded FAILED.
         """
         task_id = task_id or uuid.uuid4().hex
         path = function_path(fn)
@@ -275,7 +281,12 @@ class TaskManager:
                 )
         except IntegrityError:
             raise RuntimeError(f"task {task_id} is already running") from None
-        self._enqueue(job, fn)
+        try:
+            self._enqueue(job, fn)
+        except Exception as exc:
+            logger.exception("job %s (%s) could not be queued", job.id, task_id)
+            self._finish(job.id, JobState.FAILED, error="The job could not be queued.")
+            raise EnqueueError(f"{exc.__class__.__name__}: {exc}") from exc
         return task_id
 
     def _enqueue(self, job: Job, fn: Callable[..., Any] | None = None) -> None:

@@ -18,9 +18,9 @@ from core_engine.video_renderer import render_project
 from django.conf import settings
 from django.db import transaction
 
-from api.exceptions import FFmpegMissing, RenderAlreadyRunning, RenderNotReady
+from api.exceptions import FFmpegMissing, RenderAlreadyRunning, RenderNotReady, RenderQueueUnavailable
 from api.models import ACTIVE_JOB_STATES, Job, JobKind, JobState, Project, ProjectStatus, Segment, text_hash
-from api.task_manager import INTERRUPTED_ERROR, TaskManager, task_backend_name
+from api.task_manager import INTERRUPTED_ERROR, EnqueueError, TaskManager, task_backend_name
 
 logger = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ def start_render(project: Project) -> str:
         RenderNotReady: 400, segments lack a usable image or narration (their ids).
         RenderAlreadyRunning: 409, a render of the project is already queued or running.
         FFmpegMissing: 500, ffmpeg is not installed.
+        RenderQueueUnavailable: 503, the job could not be queued (Celery broker unreachable); nothing changed.
     """
     from core_engine.render_utils import check_ffmpeg
 
@@ -191,12 +192,9 @@ def start_render(project: Project) -> str:
         TaskManager.get_instance().submit_task(render_task_function, str(project.pk), task_id=task_id)
     except RuntimeError:
         raise RenderAlreadyRunning(str(project.pk)) from None
-    except Exception:  # e.g. the broker is unreachable: the project must not stay PROCESSING without a job
+    except EnqueueError as exc:  # the broker is unreachable: the project must not stay PROCESSING without a job
         Project.objects.filter(pk=project.pk).update(status=project.status, render_error=project.render_error)
-        Job.objects.filter(task_id=task_id, state=JobState.QUEUED).update(
-            state=JobState.FAILED, error="The render could not be queued."
-        )
-        raise
+        raise RenderQueueUnavailable(str(exc).split(":")[0]) from None
     return task_id
 
 

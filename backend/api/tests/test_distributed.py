@@ -277,3 +277,29 @@ def test_a_failed_segment_fails_the_render_with_its_reason_in_the_log(stack: Sta
     assert record["state"] == "FAILED" and record["error"] == done["error"]
     assert any(line.endswith(f"[FAILED] {done['error']}") for line in done["log_tail"]), done["log_tail"]
     assert not video(stack, pid).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_render_is_503_and_changes_nothing_when_the_broker_is_down(client, settings, tmp_path: Path) -> None:
+    from storyreel.celery import app
+
+    from api.models import Job, Project
+    from api.task_manager import TaskManager
+    from api.tests.servers import free_port
+    from api.tests.test_render_api import create_project
+
+    project = create_project(client, tmp_path, durations=(0.5,))
+    settings.STORYREEL_TASK_BACKEND = "celery"
+    saved = app.conf.broker_url
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port(16700, 16799)}/0"  # nothing listens there
+    TaskManager._instance = None  # a manager reading the celery backend
+    try:
+        resp = client.post(f"/api/projects/{project['id']}/render/")
+    finally:
+        app.conf.broker_url = saved
+        TaskManager._instance = None
+    assert resp.status_code == 503, resp.data
+    assert set(resp.data) == {"error"} and "could not be queued" in resp.data["error"]
+    assert Project.objects.get(pk=project["id"]).status == "DRAFT"
+    assert not Job.objects.filter(state__in=["QUEUED", "RUNNING"]).exists()
+    assert client.get(f"/api/projects/{project['id']}/status/").data["status"] == "DRAFT"
