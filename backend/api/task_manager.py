@@ -130,9 +130,10 @@ class _JobLogHandler(logging.Handler):
         self.thread_id = threading.get_ident()
         self.tail: deque[str] = deque(job.log_lines, maxlen=Job.LOG_TAIL_LINES)
         self.lock_tail = threading.Lock()
-        path = job_log_path(job.id)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = path.open("a", encoding="utf-8")
+        self.path = job_log_path(job.id)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.path.open("a", encoding="utf-8")
+        self.finished = False
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
     def line(self, text: str) -> None:
@@ -140,8 +141,7 @@ class _JobLogHandler(logging.Handler):
         stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}"
         with self.lock_tail:
             self.tail.append(stamped)
-            self.file.write(stamped + "\n")
-            self.file.flush()
+            self._write(stamped)
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread != self.thread_id:
@@ -153,17 +153,34 @@ class _JobLogHandler(logging.Handler):
         with self.lock_tail:
             for part in text.splitlines() or [""]:
                 self.tail.append(part)
+            self._write(text)
+
+    def _write(self, text: str) -> None:
+        """Append to the log file (caller holds ``lock_tail``). A logging reconfiguration (``dictConfig`` closes
+        every handler) reopens it; a failing write never breaks the job."""
+        try:
+            if self.file.closed and not self.finished:
+                self.file = self.path.open("a", encoding="utf-8")
             self.file.write(text + "\n")
             self.file.flush()
+        except (OSError, ValueError) as exc:
+            logger.debug("job log %s not written: %s", self.path, exc)
 
     def tail_text(self) -> str:
         with self.lock_tail:
             return "\n".join(self.tail)
 
     def close(self) -> None:
+        """Called by logging (e.g. a ``dictConfig`` closes every handler): the file reopens at the next line."""
         with self.lock_tail:
             self.file.close()
         super().close()
+
+    def finish(self) -> None:
+        """The job is over: close the file for good."""
+        with self.lock_tail:
+            self.finished = True
+            self.file.close()
 
 
 class _RunningJob:
@@ -223,7 +240,7 @@ class _RunningJob:
         self._stop.set()
         self._heart.join(timeout=HEARTBEAT_INTERVAL + 5)
         logging.getLogger().removeHandler(self.log)
-        self.log.close()
+        self.log.finish()
 
 
 class TaskManager:
@@ -335,25 +352,42 @@ class TaskManager:
         if not claimed:
             return
         job.refresh_from_db()
-        if fn is None:
-            fn = import_function(job.function)
         running = _RunningJob(job)
         running.log.line(f"job {job.id} ({job.task_id}) attempt {job.attempt} on {worker or 'this process'}")
         with self._lock:
             self._running[job.task_id] = running
         try:
-            result = fn(*job.args)
-        except Exception as exc:  # the task function normally handles its own errors; this is the safety net
-            logger.exception("task %s failed", job.task_id)
-            self.fail_task(job.task_id, str(exc) or exc.__class__.__name__)
-        else:
-            if Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():
-                self.complete_task(job.task_id, result)
+            self._call(job, fn)
         finally:
             with self._lock:
                 self._running.pop(job.task_id, None)
             running.close()
             Job.objects.filter(pk=job.pk).update(log_tail=running.log.tail_text())
+
+    def _call(self, job: Job, fn: Callable[..., Any] | None) -> None:
+        """Run the job's function and make sure the job ends: SUCCEEDED when the function returned without
+        recording an outcome itself, FAILED (and a render's project FAILED) when it raised."""
+        error = None
+        result: Any = None
+        try:
+            result = (fn or import_function(job.function))(*job.args)
+        except Exception as exc:  # the task function normally handles its own errors; this is the safety net
+            logger.exception("task %s failed", job.task_id)
+            error = str(exc) or exc.__class__.__name__
+        if not Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():
+            return  # the function recorded its outcome
+        if error is None:
+            self.complete_task(job.task_id, result)
+            return
+        try:
+            self.fail_task(job.task_id, error)
+        finally:
+            if job.kind == JobKind.RENDER and job.project_id:
+                from api.models import Project, ProjectStatus
+
+                Project.objects.filter(pk=job.project_id, status=ProjectStatus.PROCESSING).update(
+                    status=ProjectStatus.FAILED, render_error=f"The render failed unexpectedly ({error})."
+                )
 
     def _after_interrupted(self, job: Job) -> None:
         if job.kind == JobKind.RENDER and job.project_id:

@@ -201,10 +201,15 @@ class Stack:
             [PYTHON, "manage.py", "migrate", "-v0"], cwd=BACKEND, env=self.env, check=True, capture_output=True
         )
 
-    def start_api(self, env: dict[str, str] | None = None) -> None:
+    def start_api(self, env: dict[str, str] | None = None, wait: bool = True) -> None:
+        """Start ``runserver --noreload`` on a free port; with ``wait``, until it answers (:meth:`wait_api`)."""
         port = free_port(8700, 8799)
         self.api = self._spawn("api", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], env)
         self.api_url = f"http://127.0.0.1:{port}"
+        if wait:
+            self.wait_api()
+
+    def wait_api(self) -> None:
         wait_for(lambda: self.get("/api/health/")[0] == 200, 30, "the API")
 
     def stop_api(self, sig: int = signal.SIGTERM) -> None:

@@ -292,3 +292,29 @@ def test_ready_is_503_without_ffmpeg(client, monkeypatch):
     monkeypatch.setattr(render_utils, "ffmpeg_version", lambda: None)
     ready = client.get("/api/ready/")
     assert ready.status_code == 503 and "ffmpeg" in ready.data["error"]
+
+
+def test_a_logging_reconfiguration_during_a_job_does_not_break_it(settings):
+    """``dictConfig`` closes every handler (Django runs it at start-up, while a recovered job may already run): the
+    job's log reopens and the job still ends with its outcome."""
+    import logging
+    import logging.config
+
+    from core_engine.render.progress import ProgressRecord
+
+    manager = TaskManager.get_instance()
+    task_id = f"relog_{uuid.uuid4().hex}"
+
+    def work() -> str:
+        logging.getLogger("api").info("before the reconfiguration")
+        logging.config.dictConfig(settings.LOGGING)
+        logging.getLogger("api").info("after the reconfiguration")
+        manager.update_task_progress(task_id, ProgressRecord(1, 2, 50, "Half way", "SCENE_BUILD[2]"))
+        return "done"
+
+    manager.submit_task(work, task_id=task_id)
+    manager.wait(task_id, timeout=30)
+    job = Job.objects.get(task_id=task_id)
+    assert job.state == JobState.SUCCEEDED, (job.state, job.error)
+    text = job_log_path(job.id).read_text()
+    assert "before the reconfiguration" in text and "after the reconfiguration" in text and "Half way" in text

@@ -48,13 +48,25 @@ def test_a_render_cut_off_by_a_killed_server_completes_after_the_restart(api: St
     )
     api.stop_api(signal.SIGKILL)  # the server dies mid-render; its ffmpeg child with it
     assert job_state_in_db(api, running["job_id"]) == "RUNNING"
-    api.start_api()
+    api.start_api(wait=False)
+    # the restarted server queues the job again by itself, before any request reaches it
+    wait_for(lambda: job_attempt_in_db(api, running["job_id"]) == 2, 30, "the job queued again at start-up")
+    api.wait_api()
     done = until_done(api, pid, 90)
     assert done["status"] == "COMPLETED", done
     assert done["job_id"] == running["job_id"]
     record = job(api, done["job_id"])
     assert record["attempt"] == 2 and record["state"] == "SUCCEEDED"
     assert probe_video(video(api, pid)).frame_count == 360
+
+
+def job_attempt_in_db(api: Stack, job_id: str) -> int:
+    """The job's attempt count, read from the SQLite file directly (no request to the API)."""
+    import sqlite3
+
+    with sqlite3.connect(api.workdir / "db.sqlite3") as db:
+        (attempt,) = db.execute("SELECT attempt FROM api_job WHERE id = ?", (job_id.replace("-", ""),)).fetchone()
+    return int(attempt)
 
 
 def job_state_in_db(api: Stack, job_id: str) -> str:
