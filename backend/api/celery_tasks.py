@@ -58,6 +58,19 @@ def render_segment(self: Task, job_id: str, index: int) -> str:
         connection.close()
 
 
+@shared_task(bind=True, name="storyreel.render_narration", acks_late=True, reject_on_worker_lost=True)
+def render_narration(self: Task, job_id: str) -> str:
+    """The narration track of a render spread over the workers (:func:`api.fanout.render_narration`)."""
+    from django.db import connection
+
+    from api.fanout import render_narration as run
+
+    try:
+        return run(job_id, f"{self.request.hostname or 'celery'}:{os.getpid()}")
+    finally:
+        connection.close()
+
+
 @shared_task(bind=True, name="storyreel.render_join", acks_late=True, reject_on_worker_lost=True)
 def render_join(self: Task, _segment_results: list[str], job_id: str) -> dict[str, Any] | None:
     """The join-and-mux step after every segment task of a render (:func:`api.fanout.render_join`)."""

@@ -1,4 +1,5 @@
-"""A render spread over Celery workers (DESIGN §5, §8): one task per segment, then one join-and-mux task (a chord).
+"""A render spread over Celery workers (DESIGN §5, §8): one task per segment and one building the narration track,
+then one join-and-mux task (a chord).
 
 Each segment task encodes its segment into the project's content-keyed segment cache
 (:func:`core_engine.render.segments.encode_segment`: idempotent, written to a temporary file then ``os.replace``),
@@ -39,16 +40,18 @@ def enqueue_render_chord(job: Job) -> None:
     from storyreel.celery import app
 
     count = Segment.objects.filter(project=job.project).count()
-    header = [app.signature("storyreel.render_segment", args=[str(job.id), i]) for i in range(count)]
+    header = [app.signature("storyreel.render_narration", args=[str(job.id)])]
+    header += [app.signature("storyreel.render_segment", args=[str(job.id), i]) for i in range(count)]
     chord(header, app=app)(app.signature("storyreel.render_join", args=[str(job.id)]))
 
 
 class _SharedProgress:
     """Reports one task's progress into the render job's row, aggregated over all its segment tasks."""
 
-    def __init__(self, job_id: str, index: int | None, worker: str) -> None:
+    def __init__(self, job_id: str, index: int | None, worker: str, name: str = "join") -> None:
         self.job_id = job_id
         self.index = index
+        self.name = name if index is None else str(index)
         self.worker = worker
         self.last_write = 0.0
         self.last_key: tuple[str, str] = ("", "")
@@ -68,7 +71,7 @@ class _SharedProgress:
             if job is None or job.state not in ACTIVE_JOB_STATES:
                 return False
             runs = job.extra.setdefault("runs", {})
-            name = "join" if self.index is None else str(self.index)
+            name = self.name
             runs[name] = runs.get(name, 0) + 1
             workers = job.extra.setdefault("workers", [])
             if self.worker not in workers:
@@ -80,7 +83,7 @@ class _SharedProgress:
                 job.state = JobState.RUNNING
                 job.started_at = job.heartbeat_at
             job.save(update_fields=["extra", "attempt", "worker", "heartbeat_at", "state", "started_at"])
-        what = "joining the segments" if self.index is None else f"segment {self.index + 1}"
+        what = {"join": "joining the segments", "narration": "the narration track"}.get(name, f"segment {name}")
         self.add_line(f"started {what} (run {runs[name]})")
         self.flush()
         return True
@@ -208,6 +211,45 @@ def render_segment(job_id: str, index: int, worker: str) -> str:
     finally:
         reporter.close()
     return "encoded"
+
+
+def render_narration(job_id: str, worker: str) -> str:
+    """Build the render's narration track into the cache while the segments encode (the join would otherwise build
+    it after them). Never raises; returns "built", "skipped", "failed" or "cancelled" as :func:`render_segment`."""
+    from core_engine.render.cache import SegmentCache
+    from core_engine.render.keys import compute_keys
+    from core_engine.render.narration import ensure_narration
+    from core_engine.render.plan import RenderError, validate_plan
+    from core_engine.render.progress import ProgressTracker
+    from core_engine.video_renderer import build_project_plan
+
+    from api.tasks import unexpected_error
+
+    project_id = _job_project(job_id)
+    if project_id is None:
+        return "skipped"
+    reporter = _SharedProgress(job_id, None, worker, name="narration")
+    try:
+        if not reporter.start():
+            return "skipped"
+        plan, _output, cache_dir = build_project_plan(project_id)
+        spans = validate_plan(plan)
+        cache = SegmentCache(cache_dir)
+        cache.dir.mkdir(parents=True, exist_ok=True)
+        tracker = ProgressTracker(len(plan.segments), reporter.on_progress)
+        ensure_narration(plan, spans, cache, compute_keys(plan, spans).audio_key, tracker)
+        reporter.add_line("narration track ready")
+        reporter.flush()
+    except RenderCancelled:
+        return _end(reporter, project_id, None)
+    except RenderError as exc:
+        return _end(reporter, project_id, str(exc))
+    except Exception as exc:  # an engine bug must still end the job FAILED with a message
+        logger.exception("narration track of job %s crashed", job_id)
+        return _end(reporter, project_id, unexpected_error(exc))
+    finally:
+        reporter.close()
+    return "built"
 
 
 def render_join(job_id: str, worker: str) -> dict[str, Any] | None:

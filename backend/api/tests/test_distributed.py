@@ -161,13 +161,13 @@ def test_two_projects_render_at_once_on_two_workers(stack: Stack, tmp_path: Path
     job_a = assert_completed(stack, a["id"], done_a, 2, 12)
     job_b = assert_completed(stack, b["id"], done_b, 3, 18)
     assert job_a["state"] == job_b["state"] == "SUCCEEDED"
-    # the 5 segment tasks and 2 joins were spread over both workers (prefetch 1, one task at a time each)
+    # the 5 segment tasks, 2 narration tracks and 2 joins were spread over both workers (prefetch 1, one task at a time each)
     used = {w.split("@")[0] for j in (job_a, job_b) for w in j["worker"].split(", ")}
     assert used == set(WORKERS), (job_a["worker"], job_b["worker"])
     assert job_a["attempt"] == job_b["attempt"] == 1
-    # one task per segment and a join, each run once
-    assert job_a["extra"]["runs"] == {"0": 1, "1": 1, "join": 1}
-    assert job_b["extra"]["runs"] == {"0": 1, "1": 1, "2": 1, "join": 1}
+    # one task per segment, one for the narration track and a join, each run once
+    assert job_a["extra"]["runs"] == {"narration": 1, "0": 1, "1": 1, "join": 1}
+    assert job_b["extra"]["runs"] == {"narration": 1, "0": 1, "1": 1, "2": 1, "join": 1}
     assert job_b["extra"]["segments"] == {"0": 1.0, "1": 1.0, "2": 1.0}
     # the picture changes exactly on the narration boundary (frame 8 = 1.0 s at 8 fps)
     path = video(stack, a["id"])
@@ -218,7 +218,7 @@ def test_a_killed_worker_loses_nothing(stack: Stack, tmp_path: Path) -> None:
     assert time.monotonic() - killed < 60
     record = assert_completed(stack, pid, done, 2, 360)
     assert record["attempt"] == 2  # the killed worker's segment ran again on the other one
-    assert sorted(record["extra"]["runs"].values()) == [1, 1, 2]
+    assert sorted(record["extra"]["runs"].values()) == [1, 1, 1, 2]
 
 
 def test_ready_reports_broker_and_workers(stack: Stack) -> None:
