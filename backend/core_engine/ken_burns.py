@@ -29,8 +29,9 @@ The motion of a segment is derived only from a SHA-256 of its id (:func:`motion_
 exactly the same frames.
 
 Frames. The source is pre-scaled once per segment (Lanczos, in bands to bound memory) to a *working* size just big
-enough for the tightest window (about output × zoom × 1.02), then every frame is one bilinear
-``resize(box=<float window>)`` of it — never rounded to whole pixels. Two outputs: RGB ``PIL.Image`` frames
+enough for the tightest window (about output × zoom × 1.02), then every frame is one bilinear resample of the
+float crop window — never rounded to whole pixels (Pillow ``resize(box=...)`` for RGB frames, OpenCV
+``warpAffine`` on the same sampling grid for the encoder's Y'CbCr planes). Two outputs: RGB ``PIL.Image`` frames
 (:func:`prepare_working_image`, :func:`render_frame`, :func:`iter_frames`) and, for the encoder, yuv420p planes in
 BT.709 limited range (:func:`prepare_yuv_planes`, :func:`render_yuv_frame`, :func:`iter_yuv_frames`): the colour
 conversion is done once per segment on the working image and each frame resamples a luma and two quarter-size
@@ -319,6 +320,8 @@ class YuvPlanes:
         cb, cr: chroma planes (mode ``L``) at half the working size (2×2 averages, i.e. chroma sited at the centre
             of each 2×2 luma block).
         sx, sy: working (luma) pixels per source pixel, as in :class:`WorkingImage`.
+        arrays: the three planes as uint8 ``(rows, columns)`` arrays (copies made once per segment), which
+            :func:`render_yuv_frame` resamples with OpenCV.
     """
 
     y: Image.Image
