@@ -50,4 +50,6 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
     project.refresh_from_db()
     if project.status != ProjectStatus.COMPLETED:
         raise CommandError(f"Render failed: {project.render_error}")
+    if not project.output_path:  # a completed render always records its video; guard against a hand-edited row
+        raise CommandError("Render finished but recorded no video path.")
     return Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)

@@ -258,13 +258,11 @@ def narration_task_function(task_id: str, segment_ids: list[str], queued_audio: 
         else:
             segment.refresh_from_db(fields=["audio_file"])
             entry = {"segment_id": segment_id, "audio_url": segment.audio_file.url, "audio_duration": duration}
-            manager.update_extra(task_id, lambda extra, e=entry: extra.setdefault("completed_segments", []).append(e))
+            manager.update_extra(task_id, functools.partial(_append_to, "completed_segments", entry))
             continue
         failures += 1
-        manager.update_extra(
-            task_id,
-            lambda extra, e={"segment_id": segment_id, "error": error}: extra.setdefault("errors", []).append(e),
-        )
+        failed: dict[str, object] = {"segment_id": segment_id, "error": error}
+        manager.update_extra(task_id, functools.partial(_append_to, "errors", failed))
     if total and failures == total:
         manager.fail_task(task_id, "Narration could not be generated for any segment.")
     else:
