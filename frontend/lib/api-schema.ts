@@ -21,6 +21,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/jobs/{job_id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /jobs/{id}/``: one job record with its log tail. */
+    get: operations["jobs_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/{job_id}/log/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /jobs/{id}/log/``: the full log of a job as plain text. */
+    get: operations["jobs_log_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/": {
     parameters: {
       query?: never;
@@ -58,6 +92,23 @@ export interface paths {
     patch: operations["projects_partial_update"];
     trace?: never;
   };
+  "/api/projects/{id}/cancel/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Stop the project's render: a queued one at once, a running one within 2 s (202); 409 when none runs. */
+    post: operations["projects_cancel_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/download/": {
     parameters: {
       query?: never;
@@ -91,24 +142,6 @@ export interface paths {
      *     date (an uploaded recording, or narration generated from the current text) unless ``force``.
      */
     post: operations["projects_generate_all_audio_create"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/projects/{id}/preview/": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description The quick preview draft: its task's state and progress, and the URL of the last good draft. */
-    get: operations["projects_preview_retrieve"];
-    put?: never;
-    /** @description Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task `preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched. */
-    post: operations["projects_preview_create"];
     delete?: never;
     options?: never;
     head?: never;
@@ -156,7 +189,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Render status: one database read plus the in-memory task progress (cheap enough to poll). */
+    /** @description Render status from one database read of the project and its latest job (see api.job_views). */
     get: operations["projects_status_retrieve"];
     put?: never;
     post?: never;
@@ -177,6 +210,26 @@ export interface paths {
     put?: never;
     /** @description Create a project and its segments from a JSON or text story; nothing is created when it is invalid. */
     post: operations["projects_import_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ready/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description ``GET /ready/``: 200 when the database, ffmpeg (and under Celery the broker and a worker) are usable, else
+     *     503 with the failing check's reason.
+     */
+    get: operations["ready_retrieve"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -234,26 +287,6 @@ export interface paths {
     head?: never;
     /** @description Edit text, prompt or lock (JSON), or upload `image_file`/`audio_file` (multipart). 409 when the segment is locked, or for a file while its project renders. */
     patch: operations["segments_partial_update"];
-    trace?: never;
-  };
-  "/api/segments/{id}/camera-preview/": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * @description The first or last frame of the segment's shot as the render will frame it (its camera, the project's
-     *     shape), as a JPEG of at most 640 pixels a side.
-     */
-    get: operations["segments_camera_preview_retrieve"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
     trace?: never;
   };
   "/api/segments/{id}/generate-audio/": {
@@ -329,29 +362,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
-    Camera: {
-      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
-      motion: components["schemas"]["MotionEnum"];
-      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
-      focus: number[] | null;
-      /**
-       * Format: double
-       * @description Tightest zoom factor; null = the global zoom_intensity.
-       */
-      strength: number | null;
+    /** @enum {string} */
+    BackendEnum: "embedded" | "celery";
+    /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
+    CancelConflict: {
+      error: string;
+      /** Format: uuid */
+      project_id: string;
     };
-    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
-    CameraRequest: {
-      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
-      motion: components["schemas"]["MotionEnum"];
-      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
-      focus: number[] | null;
+    /** @enum {string} */
+    CancelEnum: "cancelled" | "cancelling";
+    /**
+     * @description 202 of ``POST /projects/{id}/cancel/``: the status after the request (``cancel``: ``cancelled`` at once for a
+     *     queued render, ``cancelling`` for a running one, which stops within 2 s: keep polling the status).
+     */
+    CancelResponse: {
+      /** Format: uuid */
+      project_id: string;
+      status: components["schemas"]["ProjectStatus"];
+      /** @description Null unless PROCESSING or COMPLETED. */
+      progress: components["schemas"]["ProgressRecord"] | null;
+      /** @description URL path of the video when COMPLETED, else null. */
+      output_url: string | null;
+      /** @description Why the render failed when FAILED, else null. */
+      error: string | null;
       /**
-       * Format: double
-       * @description Tightest zoom factor; null = the global zoom_intensity.
+       * Format: uuid
+       * @description The latest render job (`GET /jobs/{id}/`), or null.
        */
-      strength: number | null;
+      job_id: string | null;
+      /** @description That job's stage: VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, … */
+      stage: string | null;
+      /** @description That job's last log lines (≤ 20). */
+      log_tail: string[];
+      cancel: components["schemas"]["CancelEnum"];
+      message: string;
     };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
@@ -430,8 +475,40 @@ export interface components {
       /** @description What the picture should show. */
       image_prompt?: string | null;
     };
-    /** @enum {string} */
-    MotionEnum: "auto" | "zoom_in" | "zoom_out" | "pan_left" | "pan_right" | "pan_up" | "pan_down" | "still";
+    /** @description ``GET /jobs/{id}/``: one background job (DESIGN §5). */
+    Job: {
+      /** Format: uuid */
+      id: string;
+      /** @description render_<project id>, tts_<segment id> or tts_all_<project id>. */
+      task_id: string;
+      kind: string;
+      /** Format: uuid */
+      project_id: string | null;
+      segment_ids: string[];
+      state: components["schemas"]["StateEnum"];
+      stage: string;
+      progress: components["schemas"]["ProgressRecord"];
+      error: string | null;
+      attempt: number;
+      worker: string | null;
+      cancel_requested: boolean;
+      /** Format: date-time */
+      heartbeat_at: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      started_at: string | null;
+      /** Format: date-time */
+      finished_at: string | null;
+      /** @description Per-job details, e.g. a narration batch's completed_segments/errors. */
+      extra: {
+        [key: string]: unknown;
+      };
+      /** @description The last log lines (≤ 200). */
+      log_tail: string[];
+      /** @description URL path of the full log (plain text). */
+      log_url: string;
+    };
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -496,8 +573,6 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
-      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
-      quality?: components["schemas"]["QualityEnum"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -510,7 +585,6 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
-      camera?: components["schemas"]["CameraRequest"];
     };
     /**
      * @description Multipart body of ``PATCH /segments/{id}/``: an image and/or a narration recording (checked server-side:
@@ -522,29 +596,6 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
-    /** @description ``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project. */
-    PreviewStatus: {
-      /** @description preview_<project id> */
-      task_id: string;
-      /** @description NONE: no preview made yet. */
-      status: components["schemas"]["PreviewStatusStatusEnum"];
-      progress: components["schemas"]["ProgressRecord"] | null;
-      /** @description URL path of the draft MP4 when COMPLETED. */
-      preview_url: string | null;
-      /** @description Pixels of the draft. */
-      width: number | null;
-      /** @description Pixels of the draft. */
-      height: number | null;
-      fps: number | null;
-      /**
-       * Format: double
-       * @description How long the draft took to render.
-       */
-      render_seconds: number | null;
-      error: string | null;
-    };
-    /** @enum {string} */
-    PreviewStatusStatusEnum: "NONE" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -586,8 +637,6 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
-      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
-      quality: components["schemas"]["QualityEnum"];
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -608,8 +657,6 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
-      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
-      quality: components["schemas"]["QualityEnum"];
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
@@ -622,13 +669,24 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
-      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
-      quality?: components["schemas"]["QualityEnum"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
-    /** @enum {string} */
-    QualityEnum: "standard" | "high" | "small";
+    /** @description ``GET /ready/`` (200 ready, 503 not): each check is ``"ok"`` or the reason it failed. */
+    ReadyResponse: {
+      ready: boolean;
+      backend: components["schemas"]["BackendEnum"];
+      database: string;
+      ffmpeg: string;
+      /** @description Celery backend only. */
+      broker?: string;
+      /** @description Celery backend only. */
+      workers?: string;
+      /** @description Celery backend only. */
+      live_workers?: number;
+      /** @description The failing checks, when not ready. */
+      error?: string;
+    };
     /** @description 409 of ``POST /projects/{id}/render/``: a render of this project is already running. */
     RenderConflictError: {
       error: string;
@@ -647,6 +705,15 @@ export interface components {
       output_url: string | null;
       /** @description Why the render failed when FAILED, else null. */
       error: string | null;
+      /**
+       * Format: uuid
+       * @description The latest render job (`GET /jobs/{id}/`), or null.
+       */
+      job_id: string | null;
+      /** @description That job's stage: VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, … */
+      stage: string | null;
+      /** @description That job's last log lines (≤ 20). */
+      log_tail: string[];
     };
     /** @description 202 of ``POST /projects/{id}/render/``. */
     RenderTriggerResponse: {
@@ -693,7 +760,6 @@ export interface components {
       /** @description Unlocked, with text, and without narration or with narration of an older text. */
       readonly needs_narration: boolean;
       is_locked: boolean;
-      camera: components["schemas"]["Camera"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -706,8 +772,9 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
-      camera?: components["schemas"]["CameraRequest"];
     };
+    /** @enum {string} */
+    StateEnum: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
     /** @description One failure of a task; ``segment_id`` is null for a failure of the whole task (e.g. a render). */
     TaskError: {
       /** Format: uuid */
@@ -715,7 +782,7 @@ export interface components {
       error: string;
     };
     /** @enum {string} */
-    TaskState: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
+    TaskState: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
     /** @description ``GET /tasks/{task_id}/status/``. */
     TaskStatusResponse: {
       task_id: string;
@@ -788,6 +855,66 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["HealthResponse"];
+        };
+      };
+    };
+  };
+  jobs_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Job"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  jobs_log_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/plain": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1054,6 +1181,72 @@ export interface operations {
       };
     };
   };
+  projects_cancel_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CancelResponse"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CancelConflict"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   projects_download_retrieve: {
     parameters: {
       query?: never;
@@ -1178,131 +1371,6 @@ export interface operations {
       };
     };
   };
-  projects_preview_retrieve: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A UUID string identifying this project. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PreviewStatus"];
-        };
-      };
-      /** @description No such object. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  projects_preview_create: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description A UUID string identifying this project. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PreviewStatus"];
-        };
-      };
-      /** @description Segments lack an image or narration. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["RenderValidationError"];
-        };
-      };
-      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description A state-changing request from an origin other than the web app. */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description No such object. */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Conflicts with the current state (segment locked, render running). */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description The request body is larger than the documented limit. */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
-      500: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-      /** @description Not enough free disk space for the render. */
-      507: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
   projects_render_create: {
     parameters: {
       query?: never;
@@ -1379,6 +1447,15 @@ export interface operations {
       };
       /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The task queue (Celery broker) is unreachable; nothing was changed. */
+      503: {
         headers: {
           [name: string]: unknown;
         };
@@ -1567,6 +1644,33 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ready_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ReadyResponse"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ReadyResponse"];
         };
       };
     };
@@ -1834,50 +1938,6 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Error"];
-        };
-      };
-    };
-  };
-  segments_camera_preview_retrieve: {
-    parameters: {
-      query?: {
-        /** @description Which end of the shot. */
-        frame?: "first" | "last";
-      };
-      header?: never;
-      path: {
-        /** @description A UUID string identifying this segment. */
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The frame as JPEG. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "image/jpeg": string;
-        };
-      };
-      /** @description Invalid input: `error` names the field and the reason. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ValidationError"];
-        };
-      };
-      /** @description No such object. */
-      404: {
         headers: {
           [name: string]: unknown;
         };
