@@ -120,26 +120,26 @@ def validate_image_upload(upload: UploadedFile) -> str:
     return ALLOWED_IMAGE_FORMATS[info.format]
 
 
-def validate_audio_upload(upload: UploadedFile) -> float:
-    """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A, non-empty, readable, ≤ 10 minutes).
+def validate_audio_upload(upload: UploadedFile, field: str = "audio_file") -> float:
+    """Check an uploaded narration or background music (WAV/MP3/FLAC/OGG/M4A, non-empty, readable, ≤ 10 minutes).
 
     Returns the duration in seconds measured by decoding the file.
 
     Raises:
-        ValidationError: ``{"audio_file": [reason]}``.
+        ValidationError: ``{field: [reason]}`` (``field``: the request field, ``audio_file`` or ``music_file``).
     """
     ext = Path(upload.name or "").suffix.lower()
     if ext not in ALLOWED_AUDIO_EXTENSIONS:
         raise ValidationError(
-            {"audio_file": [f"'{ext or 'no extension'}' files are not supported; use WAV, MP3, FLAC, OGG or M4A."]}
+            {field: [f"'{ext or 'no extension'}' files are not supported; use WAV, MP3, FLAC, OGG or M4A."]}
         )
     if not upload.size:
-        raise ValidationError({"audio_file": ["The file is empty."]})
+        raise ValidationError({field: ["The file is empty."]})
     try:
         with StagedUpload(upload) as path:
             info = probe_audio(path)
     except AudioError as exc:
-        raise ValidationError({"audio_file": [_sentence(str(exc))]}) from None
+        raise ValidationError({field: [_sentence(str(exc))]}) from None
     return info.duration
 
 
