@@ -108,6 +108,12 @@ class Segment(models.Model):
     # text_hash() of the text the narration was generated from; empty for uploaded recordings.
     audio_text_hash = models.CharField(max_length=64, blank=True, default="")
     is_locked = models.BooleanField(default=False)
+    # When each word of the narration is spoken: [{"word", "start", "end"}] in seconds from the segment start
+    # (core_engine.alignment), computed from the text and audio named by word_timings_key
+    # ("<text_hash>:<sha256 of the audio file>") by word_timings_method ("espeak", "pocketsphinx", "syllables").
+    word_timings = models.JSONField(null=True, blank=True)
+    word_timings_key = models.CharField(max_length=160, blank=True, default="")
+    word_timings_method = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ["sequence_index"]
@@ -125,6 +131,28 @@ class Segment(models.Model):
         if not self.audio_file or not self.audio_text_hash:
             return None
         return self.audio_text_hash == text_hash(self.text_content)
+
+    def narration_skip_reason(self, *, skip_locked: bool = True, force: bool = False) -> str | None:
+        """Why generating narration for all segments leaves this one alone, or ``None`` when it narrates it.
+
+        ``"locked"`` (locked and ``skip_locked``), ``"empty"`` (no text to speak) or ``"existing"`` (it has
+        narration that is up to date: generated from the current text, or an uploaded recording, whose text is not
+        tracked; ``force`` regenerates it anyway). The one rule behind ``generate-all-audio`` and
+        :attr:`needs_narration`.
+        """
+        if skip_locked and self.is_locked:
+            return "locked"
+        if not self.text_content.strip():
+            return "empty"
+        if not force and self.audio_file and self.audio_matches_text is not False:
+            return "existing"
+        return None
+
+    @property
+    def needs_narration(self) -> bool:
+        """True when the segment needs (re)generated narration: unlocked, with text, and without narration or with
+        narration generated from an older text (what ``generate-all-audio`` with its defaults narrates)."""
+        return self.narration_skip_reason() is None
 
 
 class GlobalSettings(models.Model):

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from api.models import Segment
 from api.validators import validate_audio_upload, validate_image_upload
+from api.word_timings import schedule_word_timings
 
 
 def _replace_file(segment: Segment, field: str, upload: File, ext: str, extra: dict | None = None) -> None:
@@ -55,9 +56,10 @@ def attach_image(segment: Segment, upload: File) -> None:
 
 def attach_audio(segment: Segment, upload: File) -> None:
     """Validate ``upload`` (WAV/MP3/FLAC/OGG/M4A, readable, 0.05 s – 10 min) and make it the segment's narration,
-    with ``audio_duration`` measured from the file.
+    with ``audio_duration`` measured from the file and word timings aligned to its text.
 
     Raises:
         rest_framework.exceptions.ValidationError: ``{"audio_file": [reason]}``; nothing is changed.
     """
     store_audio(segment, upload, validate_audio_upload(upload))
+    schedule_word_timings(segment)

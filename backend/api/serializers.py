@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
+from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
 from api.validators import validate_audio_upload
+from api.word_timings import current_word_timings
 
 
 def _absolute(request, url: str | None) -> str | None:
@@ -17,12 +22,17 @@ def _absolute(request, url: str | None) -> str | None:
 
 
 class SegmentSerializer(serializers.ModelSerializer):
-    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded through
-    :class:`SegmentFileSerializer`, so here they are read-only."""
+    """A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
+    ``PATCH`` (:class:`api.schema.SegmentUploadSerializer`), so here they are read-only. ``needs_narration`` is
+    :attr:`Segment.needs_narration`."""
 
     image_file = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
+    word_timings = serializers.SerializerMethodField()
+    needs_narration = serializers.BooleanField(
+        read_only=True, help_text="Unlocked, with text, and without narration or with narration of an older text."
+    )
     text_content = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
@@ -39,6 +49,8 @@ class SegmentSerializer(serializers.ModelSerializer):
             "audio_file",
             "audio_duration",
             "audio_matches_text",
+            "word_timings",
+            "needs_narration",
             "is_locked",
         ]
         read_only_fields = ["id", "sequence_index", "audio_duration"]
@@ -48,6 +60,12 @@ class SegmentSerializer(serializers.ModelSerializer):
 
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
+
+    @extend_schema_field(WordTimingSerializer(many=True, allow_null=True))
+    def get_word_timings(self, obj: Segment) -> list[dict[str, Any]] | None:
+        """``[{"word", "start", "end"}]`` in seconds from the segment's start, or null (no narration, or timings
+        that do not belong to the current text); see :mod:`api.word_timings`."""
+        return current_word_timings(obj)
 
     def validate_project(self, project: Project) -> Project:
         if self.instance is not None and project.pk != self.instance.project_id:
@@ -67,12 +85,13 @@ class MusicFileField(serializers.FileField):
 
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
-    ``thumbnail_url`` (first segment's image) and ``output_info`` (duration s, file_size bytes, width, height, fps),
-    and the audio options: ``music_file`` (URL; multipart upload to set, null to remove, checked like narration
-    uploads), ``music_volume`` (dB relative to the narration, −40…0, default −18), ``ducking`` (default true),
-    ``loudness_target`` (LUFS: −14 default, −16 or −23)."""
+    ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
+    :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+    null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+    −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23)."""
 
     segment_count = serializers.SerializerMethodField()
+    output_info = OutputInfoField(read_only=True, allow_null=True)
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     music_file = MusicFileField(required=False, allow_null=True, max_length=None)
@@ -166,7 +185,7 @@ class ImportSerializer(serializers.Serializer):
 
     format = serializers.ChoiceField(choices=["json", "text"])
     title = serializers.CharField(max_length=200)
-    segments = serializers.JSONField(required=False)
+    segments = StorySegmentsField(required=False)
     raw_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     resolution_width = serializers.IntegerField(required=False, min_value=16, max_value=3840)
     resolution_height = serializers.IntegerField(required=False, min_value=16, max_value=2160)

@@ -146,7 +146,8 @@ def narrate_segment(segment: Segment) -> float:
     Raises:
         core_engine.tts.SpeechError: the text has nothing to speak or the engine failed.
     """
-    from core_engine.tts import synthesize_to_wav
+    from core_engine.alignment import METHOD_ESPEAK, file_sha256, timings_to_json
+    from core_engine.tts import synthesize_narration
 
     from api.models import GlobalSettings
 
@@ -154,15 +155,34 @@ def narrate_segment(segment: Segment) -> float:
     out = narration_path(segment)
     out.parent.mkdir(parents=True, exist_ok=True)
     spoken_text = segment.text_content
-    duration = synthesize_to_wav(spoken_text, out, voice_id=prefs.default_voice_id or None, speed=prefs.tts_speed)
+    narration = synthesize_narration(spoken_text, out, voice_id=prefs.default_voice_id or None, speed=prefs.tts_speed)
+    duration = narration.duration
     rel = out.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
+    # The word timings come with the audio (espeak-ng's word events) and are stored in the same transaction.
+    words = narration.word_timings
     with transaction.atomic():
         current = Segment.objects.select_for_update().get(pk=segment.pk)
         old_name = current.audio_file.name if current.audio_file else None
         current.audio_file.name = rel
         current.audio_duration = duration
         current.audio_text_hash = text_hash(spoken_text)
-        current.save(update_fields=["audio_file", "audio_duration", "audio_text_hash"])
+        current.word_timings = timings_to_json(words) if words is not None else None
+        current.word_timings_key = f"{current.audio_text_hash}:{file_sha256(out)}" if words is not None else ""
+        current.word_timings_method = METHOD_ESPEAK if words is not None else ""
+        current.save(
+            update_fields=[
+                "audio_file",
+                "audio_duration",
+                "audio_text_hash",
+                "word_timings",
+                "word_timings_key",
+                "word_timings_method",
+            ]
+        )
+    if words is None:
+        from api.word_timings import refresh_word_timings
+
+        refresh_word_timings(current)
     if old_name and old_name != rel:
         current.audio_file.storage.delete(old_name)
     return duration

@@ -11,6 +11,7 @@ router.register("segments", views.SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
+    path("schema/", views.SchemaView.as_view(), name="schema"),
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/voices/", views.VoicesView.as_view(), name="voices"),
     path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),

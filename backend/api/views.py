@@ -14,6 +14,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -25,6 +28,19 @@ from rest_framework.views import APIView
 from api.exceptions import Conflict
 from api.importers import StoryImportError, parse_json_segments, parse_text_story
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.schema import (
+    GenerateAllNarrationResponseSerializer,
+    HealthResponseSerializer,
+    NarrationTaskResponseSerializer,
+    RenderConflictErrorSerializer,
+    RenderStatusResponseSerializer,
+    RenderTriggerResponseSerializer,
+    RenderValidationErrorSerializer,
+    SegmentUploadSerializer,
+    TaskStatusResponseSerializer,
+    VoicesResponseSerializer,
+    errors,
+)
 from api.segment_files import store_audio, store_image
 from api.serializers import (
     GenerateAllAudioSerializer,
@@ -38,6 +54,7 @@ from api.serializers import (
 from api.task_manager import TaskManager
 from api.tasks import narration_task_function, render_task_id, start_render
 from api.validators import validate_audio_upload, validate_image_upload
+from api.word_timings import schedule_word_timings
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +68,22 @@ def _refuse_while_processing(project: Project, what: str) -> None:
         raise Conflict(f"The video is being rendered; {what} is possible again when the render has finished.")
 
 
+@extend_schema_view(
+    list=extend_schema(description="Projects, most recently changed first, 50 a page."),
+    create=extend_schema(description="Create an empty project.", responses={201: ProjectSerializer, **errors(400)}),
+    retrieve=extend_schema(
+        description="A project with its segments in story order.",
+        responses={200: ProjectDetailSerializer, **errors(404)},
+    ),
+    partial_update=extend_schema(
+        description="Change title or output format; refused (409) while rendering.",
+        responses={200: ProjectSerializer, **errors(400, 404, 409)},
+    ),
+    destroy=extend_schema(
+        description="Delete the project and its media folder; refused (409) while rendering.",
+        responses={204: None, **errors(404, 409)},
+    ),
+)
 class ProjectViewSet(viewsets.ModelViewSet):
     """Projects: CRUD, story import, render trigger and render status, segment reorder, bulk narration, download."""
 
@@ -77,6 +110,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
         shutil.rmtree(folder, ignore_errors=True)
 
     # -- import -----------------------------------------------------------------------------------------------------
+    @extend_schema(request=ImportSerializer, responses={201: ProjectDetailSerializer, **errors(400)})
     @action(detail=False, methods=["post"], url_path="import")
     def import_story(self, request: Request) -> Response:
         """Create a project and its segments from a JSON or text story; nothing is created when it is invalid."""
@@ -109,6 +143,16 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return Response(ProjectDetailSerializer(project, context={"request": request}).data, status=201)
 
     # -- render -----------------------------------------------------------------------------------------------------
+    @extend_schema(
+        request=None,
+        responses={
+            202: RenderTriggerResponseSerializer,
+            400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
+            **errors(404),
+            409: OpenApiResponse(RenderConflictErrorSerializer, "A render of this project is already running."),
+            **errors(500),
+        },
+    )
     @action(detail=True, methods=["post"])
     def render(self, request: Request, pk: str | None = None) -> Response:
         """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
@@ -126,6 +170,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
             status=status.HTTP_202_ACCEPTED,
         )
 
+    @extend_schema(responses={200: RenderStatusResponseSerializer, **errors(404)})
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
         """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
@@ -149,6 +194,9 @@ class ProjectViewSet(viewsets.ModelViewSet):
             }
         )
 
+    @extend_schema(
+        responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, "The MP4 as an attachment."), **errors(404)}
+    )
     @action(detail=True, methods=["get"])
     def download(self, request: Request, pk: str | None = None) -> FileResponse:
         """The last good video as an attachment named ``<project title>.mp4``."""
@@ -162,7 +210,8 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{name}.mp4", content_type="video/mp4")
 
     # -- segments ---------------------------------------------------------------------------------------------------
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=ReorderSerializer, responses={200: SegmentSerializer(many=True), **errors(400, 404, 409)})
+    @action(detail=True, methods=["post"], pagination_class=None)
     def reorder(self, request: Request, pk: str | None = None) -> Response:
         """Put the segments in the given order; the ids must be exactly the project's segments."""
         project = self.get_object()
@@ -192,6 +241,14 @@ class ProjectViewSet(viewsets.ModelViewSet):
         ordered = Segment.objects.filter(project=project).order_by("sequence_index")
         return Response(SegmentSerializer(ordered, many=True, context={"request": request}).data)
 
+    @extend_schema(
+        request=GenerateAllAudioSerializer,
+        responses={
+            200: OpenApiResponse(GenerateAllNarrationResponseSerializer, "Nothing to do: `task_id` is null."),
+            202: OpenApiResponse(GenerateAllNarrationResponseSerializer, "Narration task started."),
+            **errors(400, 404, 409),
+        },
+    )
     @action(detail=True, methods=["post"], url_path="generate-all-audio")
     def generate_all_audio(self, request: Request, pk: str | None = None) -> Response:
         """Generate narration for every segment that needs it (202), or report that none does (200).
@@ -205,22 +262,14 @@ class ProjectViewSet(viewsets.ModelViewSet):
         body.is_valid(raise_exception=True)
         skip_locked, force = body.validated_data["skip_locked"], body.validated_data["force"]
         segments = list(project.segments.all())
-        todo, locked, existing, empty = [], 0, 0, 0
-        for seg in segments:
-            if skip_locked and seg.is_locked:
-                locked += 1
-            elif not seg.text_content.strip():
-                empty += 1
-            elif not force and seg.audio_file and seg.audio_matches_text is not False:
-                existing += 1
-            else:
-                todo.append(str(seg.id))
+        reasons = [seg.narration_skip_reason(skip_locked=skip_locked, force=force) for seg in segments]
+        todo = [str(seg.id) for seg, reason in zip(segments, reasons, strict=True) if reason is None]
         counts = {
             "total_segments": len(segments),
             "segments_to_process": len(todo),
-            "skipped_locked": locked,
-            "skipped_existing": existing,
-            "skipped_empty": empty,
+            "skipped_locked": reasons.count("locked"),
+            "skipped_existing": reasons.count("existing"),
+            "skipped_empty": reasons.count("empty"),
         }
         if not todo:
             return Response({"task_id": None, **counts, "message": "Every segment already has narration."})
@@ -235,6 +284,23 @@ class ProjectViewSet(viewsets.ModelViewSet):
         )
 
 
+@extend_schema_view(
+    create=extend_schema(
+        description="Append a segment to its project; refused (409) while rendering.",
+        responses={201: SegmentSerializer, **errors(400, 409)},
+    ),
+    retrieve=extend_schema(description="One segment.", responses={200: SegmentSerializer, **errors(404)}),
+    partial_update=extend_schema(
+        description="Edit text, prompt or lock (JSON), or upload `image_file`/`audio_file` (multipart). 409 when the "
+        "segment is locked, or for a file while its project renders.",
+        request={"application/json": SegmentSerializer, "multipart/form-data": SegmentUploadSerializer},
+        responses={200: SegmentSerializer, **errors(400, 404, 409)},
+    ),
+    destroy=extend_schema(
+        description="Delete the segment and its files; the later segments move up. Refused (409) while rendering.",
+        responses={204: None, **errors(404, 409)},
+    ),
+)
 class SegmentViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
@@ -281,6 +347,8 @@ class SegmentViewSet(
                 store_audio(segment, audio, audio_duration)
         if image or audio or fields:
             segment.project.save(update_fields=["updated_at"])
+        if audio or "text_content" in fields:
+            schedule_word_timings(segment)  # now, or in the background when long: see api.word_timings
         return Response(self.get_serializer(segment).data)
 
     def perform_destroy(self, instance: Segment) -> None:
@@ -297,6 +365,7 @@ class SegmentViewSet(
         for name in files:
             storage.delete(name)
 
+    @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")
     def generate_audio(self, request: Request, pk: str | None = None) -> Response:
         """Generate this segment's narration with the built-in engine in the background (202)."""
@@ -329,6 +398,7 @@ class SegmentViewSet(
 class TaskStatusView(APIView):
     """``GET /tasks/{task_id}/status/``: progress of a background task, with per-segment narration results."""
 
+    @extend_schema(responses={200: TaskStatusResponseSerializer, **errors(404)})
     def get(self, request: Request, task_id: str) -> Response:
         task = TaskManager.get_instance().get_task_status(task_id)
         if task is None:
@@ -357,9 +427,11 @@ class TaskStatusView(APIView):
 class SettingsView(APIView):
     """``GET/PATCH /settings/``: the global settings."""
 
+    @extend_schema(responses=GlobalSettingsSerializer)
     def get(self, request: Request) -> Response:
         return Response(GlobalSettingsSerializer(GlobalSettings.load()).data)
 
+    @extend_schema(request=GlobalSettingsSerializer, responses={200: GlobalSettingsSerializer, **errors(400)})
     def patch(self, request: Request) -> Response:
         serializer = GlobalSettingsSerializer(GlobalSettings.load(), data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -370,6 +442,7 @@ class SettingsView(APIView):
 class VoicesView(APIView):
     """``GET /settings/voices/``: the voices the installed speech engine really has."""
 
+    @extend_schema(responses=VoicesResponseSerializer)
     def get(self, request: Request) -> Response:
         from core_engine.tts import get_engine
 
@@ -387,8 +460,18 @@ class VoicesView(APIView):
 class HealthView(APIView):
     """``GET /health/``: liveness plus which ffmpeg and speech engine are available."""
 
+    @extend_schema(responses=HealthResponseSerializer)
     def get(self, request: Request) -> Response:
         from core_engine.tts import get_engine
 
         engine = get_engine()
         return Response({"status": "ok", "ffmpeg": ffmpeg_version(), "tts": engine.name if engine else None})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        description="This API's OpenAPI 3.1 schema (JSON): the reference for every request, response and error body."
+    )
+)
+class SchemaView(SpectacularJSONAPIView):
+    """``GET /schema/``: the OpenAPI schema, generated from these views and serializers by drf-spectacular."""

@@ -144,13 +144,22 @@ def trim_silence(
     Silence is any sample whose magnitude is below ``threshold_dbfs``; the sound in between is kept untouched.
     All-silent input is returned unchanged.
     """
+    start, end = silence_trim_bounds(samples, sample_rate, keep_seconds, threshold_dbfs)
+    return samples[start:end]
+
+
+def silence_trim_bounds(
+    samples: np.ndarray, sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
+) -> tuple[int, int]:
+    """The ``[start, end)`` sample range :func:`trim_silence` keeps (the whole input when it is empty or silent); the
+    start is what the trimmed audio is shifted by, e.g. for word timings measured on the untrimmed output."""
     if samples.size == 0:
-        return samples
+        return 0, 0
     mono = np.abs(samples if samples.ndim == 1 else samples.max(axis=1))
     loud = np.flatnonzero(mono >= 10 ** (threshold_dbfs / 20.0))
     if loud.size == 0:
-        return samples
-    keep = int(round(keep_seconds * sample_rate))
+        return 0, int(samples.shape[0])
+    keep = round(keep_seconds * sample_rate)
     start = max(0, int(loud[0]) - keep)
-    end = min(samples.shape[0], int(loud[-1]) + 1 + keep)
-    return samples[start:end]
+    end = min(int(samples.shape[0]), int(loud[-1]) + 1 + keep)
+    return start, end

@@ -192,6 +192,8 @@ export const useRenderStore = create<RenderStore>()((set, get) => {
             total_segments: response.total_segments,
             percentage: 0,
             current_phase: "Queued",
+            stage: "QUEUED",
+            eta_seconds: null,
           },
         });
       } catch (error) {
@@ -598,7 +600,14 @@ export const useProjectStore = create<ProjectStore>()((set, get) => {
         set({
           batchNarration: {
             taskId,
-            progress: { current: 0, total: result.segments_to_process, percentage: 0 },
+            progress: {
+              current_segment: 0,
+              total_segments: result.segments_to_process,
+              percentage: 0,
+              current_phase: "Queued",
+              stage: "QUEUED",
+              eta_seconds: null,
+            },
             pendingSegmentIds,
           },
         });

@@ -1,221 +1,81 @@
 /**
- * Types mirroring the StoryReel REST API contract (see /work/shared/DESIGN.md §4).
- * Keep this file in step with the backend serializers; nothing else should redeclare these shapes.
+ * The web app's names for the StoryReel REST API's shapes.
+ *
+ * The shapes themselves are generated from the backend's OpenAPI schema (`GET /api/schema/`) into `api-schema.ts`
+ * by `npm run gen:api`; never edit that file by hand, and never redeclare an API shape here: alias the generated
+ * component instead. `npm run check:api` fails when `api-schema.ts` is stale. This file keeps only what is the UI's
+ * own (e.g. the stricter {@link ImportStoryRequest} union and the {@link ApiErrorBody} reader).
  */
+import type { components } from "@/lib/api-schema";
 
-export type ProjectStatus = "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
+type Schemas = components["schemas"];
 
 export type Uuid = string;
 /** ISO 8601 date-time string as produced by Django REST framework. */
 export type IsoDateTime = string;
 
-export interface HealthResponse {
-  status: "ok";
-  ffmpeg: string | null;
-  tts: string | null;
-}
+// -- projects and segments -------------------------------------------------------------------------------------------
+export type ProjectStatus = Schemas["ProjectStatus"];
+export type OutputInfo = Schemas["OutputInfo"];
+/** `output_url` is URL-relative (e.g. `/media/projects/<id>/output/final.mp4`); prefix it with the API base URL. */
+export type Project = Schemas["Project"];
+/** `image_file`/`audio_file` are absolute URLs; `needs_narration` is the server's rule (unlocked, with text, and
+ * without narration or with narration of an older text). */
+export type Segment = Schemas["Segment"];
+export type ProjectDetail = Schemas["ProjectDetail"];
+/** A DRF page of `T` (the generated `PaginatedProjectList` with any item type). */
+export type Paginated<T> = Omit<Schemas["PaginatedProjectList"], "results"> & { results: T[] };
 
-export interface OutputInfo {
-  /** Seconds. */
-  duration: number;
-  /** Bytes. */
-  file_size: number;
-  width: number;
-  height: number;
-  fps: number;
-  rendered_at: IsoDateTime;
-}
+export type ProjectCreateRequest = Schemas["ProjectRequest"];
+export type ProjectUpdateRequest = Schemas["PatchedProjectRequest"];
+export type SegmentCreateRequest = Schemas["SegmentRequest"];
+export type SegmentUpdateRequest = Schemas["PatchedSegmentRequest"];
 
-export interface Project {
-  id: Uuid;
-  title: string;
-  created_at: IsoDateTime;
-  updated_at: IsoDateTime;
-  status: ProjectStatus;
-  resolution_width: number;
-  resolution_height: number;
-  framerate: number;
-  output_path: string | null;
-  /** URL-relative (e.g. `/media/projects/<id>/output/final.mp4`); prefix it with the API base URL. */
-  output_url: string | null;
-  output_info: OutputInfo | null;
-  render_error: string | null;
-  segment_count: number;
-  /** Absolute URL of the first segment's image. */
-  thumbnail_url: string | null;
-}
-
-export interface Segment {
-  id: Uuid;
-  project: Uuid;
-  sequence_index: number;
-  text_content: string;
-  image_prompt: string;
-  /** Absolute URL. */
-  image_file: string | null;
-  /** Absolute URL. */
-  audio_file: string | null;
-  /** Seconds. */
-  audio_duration: number | null;
-  /** false: the text changed since the narration was generated; null: uploaded recording or no narration. */
-  audio_matches_text: boolean | null;
-  is_locked: boolean;
-}
-
-export interface ProjectDetail extends Project {
-  segments: Segment[];
-}
-
-export interface Paginated<T> {
-  count: number;
-  next: string | null;
-  previous: string | null;
-  results: T[];
-}
-
-export interface ProjectCreateRequest {
-  title: string;
-  resolution_width?: number;
-  resolution_height?: number;
-  framerate?: number;
-}
-
-export type ProjectUpdateRequest = Partial<ProjectCreateRequest>;
-
-export interface ImportSegmentInput {
-  text_content: string;
-  image_prompt?: string;
-}
-
+export type ImportSegmentInput = Schemas["ImportSegmentRequest"];
+type ImportOptions = Omit<Schemas["ImportRequest"], "format" | "segments" | "raw_text">;
+/** The import body, narrowed by `format` (the server answers 400 for the other combinations). */
 export type ImportStoryRequest =
-  | { format: "json"; title: string; segments: ImportSegmentInput[] }
-  | { format: "text"; title: string; raw_text: string };
+  | (ImportOptions & { format: "json"; segments: ImportSegmentInput[] })
+  | (ImportOptions & { format: "text"; raw_text: string });
 
-export interface SegmentCreateRequest {
-  project: Uuid;
-  text_content: string;
-  image_prompt?: string;
-}
+// -- render and background tasks -------------------------------------------------------------------------------------
+/** How far a background job is: the `progress` of both status endpoints (`core_engine.render.progress`). */
+export type ProgressRecord = Schemas["ProgressRecord"];
+/** @deprecated Use {@link ProgressRecord}. */
+export type RenderProgress = ProgressRecord;
+/** @deprecated Use {@link ProgressRecord}. */
+export type TaskProgress = ProgressRecord;
 
-export interface SegmentUpdateRequest {
-  text_content?: string;
-  image_prompt?: string;
-  is_locked?: boolean;
-}
+export type RenderTriggerResponse = Schemas["RenderTriggerResponse"];
+export type RenderValidationError = Schemas["RenderValidationError"];
+export type RenderConflictError = Schemas["RenderConflictError"];
+export type RenderStatusResponse = Schemas["RenderStatusResponse"];
 
-export interface RenderProgress {
-  current_segment: number;
-  total_segments: number;
-  /** Integer 0–100; never decreases during one render. */
-  percentage: number;
-  current_phase: string;
-  eta_seconds?: number;
-}
+export type TaskState = Schemas["TaskState"];
+export type NarrationTaskResponse = Schemas["NarrationTaskResponse"];
+export type GenerateAllNarrationRequest = Schemas["GenerateAllAudioRequest"];
+export type GenerateAllNarrationResponse = Schemas["GenerateAllNarrationResponse"];
+export type CompletedNarration = Schemas["CompletedNarration"];
+/** `segment_id` is null for a failure of the whole task (e.g. a render). */
+export type TaskError = Schemas["TaskError"];
+export type TaskStatusResponse = Schemas["TaskStatusResponse"];
 
-export interface RenderTriggerResponse {
-  task_id: string;
-  project_id: Uuid;
-  status: "PROCESSING";
-  total_segments: number;
-  message: string;
-}
+// -- settings and health ---------------------------------------------------------------------------------------------
+export type GlobalSettings = Schemas["GlobalSettings"];
+export type GlobalSettingsUpdate = Schemas["PatchedGlobalSettingsRequest"];
+export type Voice = Schemas["Voice"];
+export type VoicesResponse = Schemas["VoicesResponse"];
+export type HealthResponse = Schemas["HealthResponse"];
 
-export interface RenderValidationError {
-  error: string;
-  missing_images: Uuid[];
-  missing_audio: Uuid[];
-  message: string;
-}
-
-export interface RenderConflictError {
-  error: string;
-  project_id: Uuid;
-  status: ProjectStatus;
-}
-
-export interface RenderStatusResponse {
-  project_id: Uuid;
-  status: ProjectStatus;
-  progress: RenderProgress | null;
-  output_url: string | null;
-  error: string | null;
-}
-
-export type TaskState = "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
-
-export interface NarrationTaskResponse {
-  task_id: string;
-  segment_id: Uuid;
-  status: TaskState;
-  message: string;
-}
-
-export interface GenerateAllNarrationRequest {
-  skip_locked: boolean;
-  force: boolean;
-}
-
-export interface GenerateAllNarrationResponse {
-  /** null when there was nothing to do (HTTP 200). */
-  task_id: string | null;
-  total_segments: number;
-  segments_to_process: number;
-  skipped_locked: number;
-  skipped_existing: number;
-  skipped_empty: number;
-  message: string;
-}
-
-export interface TaskProgress {
-  current: number;
-  total: number;
-  percentage: number;
-}
-
-export interface CompletedNarration {
-  segment_id: Uuid;
-  audio_url: string;
-  audio_duration: number;
-}
-
-export interface TaskError {
-  segment_id: Uuid;
-  error: string;
-}
-
-export interface TaskStatusResponse {
-  task_id: string;
-  status: TaskState;
-  progress: TaskProgress;
-  completed_segments: CompletedNarration[];
-  errors: TaskError[];
-}
-
-export interface GlobalSettings {
-  default_voice_id: string;
-  /** 0.5–2.0 */
-  tts_speed: number;
-  /** 1.0–2.0 */
-  zoom_intensity: number;
-  subtitle_font: string;
-  subtitle_color: string;
-}
-
-export type GlobalSettingsUpdate = Partial<GlobalSettings>;
-
-export interface Voice {
-  id: string;
-  name: string;
-  language: string;
-  gender: string | null;
-}
-
-export interface VoicesResponse {
-  engine: string | null;
-  voices: Voice[];
-}
-
-/** Shape of every 400 body: a summary plus optional per-field messages or a list of details. */
+// -- errors ----------------------------------------------------------------------------------------------------------
+/** The 400 body (`error` plus per-field messages, `details` for a story import). */
+export type ValidationErrorBody = Schemas["ValidationError"];
+/** The 404/409/500 body. */
+export type ErrorBody = Schemas["Error"];
+/**
+ * Any error body as the UI reads it, before knowing which it is: every key optional, field messages under their
+ * field's name, and `message` from render's 400 ({@link RenderValidationError}).
+ */
 export interface ApiErrorBody {
   error?: string;
   details?: string[];

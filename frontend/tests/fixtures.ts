@@ -14,6 +14,8 @@ export function makeSegment(overrides: Partial<Segment> = {}): Segment {
     audio_file: `http://api.storyreel.test/media/projects/${PROJECT_ID}/audio/${index + 1}.wav`,
     audio_duration: 4.2,
     audio_matches_text: true,
+    word_timings: null,
+    needs_narration: false,
     is_locked: false,
     ...overrides,
   };
@@ -25,6 +27,7 @@ export const OUTPUT_INFO: OutputInfo = {
   width: 640,
   height: 360,
   fps: 30,
+  frame_count: 2502,
   rendered_at: "2025-11-21T10:15:00Z",
 };
 
@@ -60,7 +63,14 @@ export function statusResponse(overrides: Partial<RenderStatusResponse> = {}): R
   return {
     project_id: PROJECT_ID,
     status: "PROCESSING",
-    progress: { current_segment: 1, total_segments: 5, percentage: 20, current_phase: "Rendering segment 2" },
+    progress: {
+      current_segment: 1,
+      total_segments: 5,
+      percentage: 20,
+      current_phase: "Rendering segment 2",
+      stage: "SCENE_BUILD",
+      eta_seconds: null,
+    },
     output_url: null,
     error: null,
     ...overrides,

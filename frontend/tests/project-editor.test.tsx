@@ -48,6 +48,8 @@ describe("ProjectEditor", () => {
                 total_segments: 2,
                 percentage: 50,
                 current_phase: "Rendering segment 2",
+                stage: "SCENE_BUILD",
+                eta_seconds: null,
               },
             }),
           );
@@ -65,6 +67,8 @@ describe("ProjectEditor", () => {
               total_segments: 2,
               percentage: 100,
               current_phase: "Export complete",
+              stage: "DONE",
+              eta_seconds: null,
             },
             output_url: `/media/projects/${PROJECT_ID}/output/final.mp4`,
           }),

@@ -129,7 +129,14 @@ describe("narration", () => {
     return {
       task_id: "tts_seg-1",
       status: "RUNNING",
-      progress: { current: 0, total: 1, percentage: 0 },
+      progress: {
+        current_segment: 0,
+        total_segments: 1,
+        percentage: 0,
+        current_phase: "Narrating",
+        stage: "SCENE_BUILD",
+        eta_seconds: null,
+      },
       completed_segments: [],
       errors: [],
       ...overrides,
@@ -153,7 +160,14 @@ describe("narration", () => {
             ? taskStatus({})
             : taskStatus({
                 status: "COMPLETED",
-                progress: { current: 1, total: 1, percentage: 100 },
+                progress: {
+                  current_segment: 1,
+                  total_segments: 1,
+                  percentage: 100,
+                  current_phase: "Done",
+                  stage: "DONE",
+                  eta_seconds: null,
+                },
                 completed_segments: [
                   { segment_id: "seg-1", audio_url: "http://a/new.wav", audio_duration: 3.5 },
                 ],
@@ -239,13 +253,27 @@ describe("narration", () => {
           polls === 1
             ? taskStatus({
                 task_id: "tts_batch",
-                progress: { current: 1, total: 2, percentage: 50 },
+                progress: {
+                  current_segment: 1,
+                  total_segments: 2,
+                  percentage: 50,
+                  current_phase: "Narrating",
+                  stage: "SCENE_BUILD",
+                  eta_seconds: null,
+                },
                 completed_segments: [{ segment_id: "seg-2", audio_url: "http://a/2.wav", audio_duration: 2 }],
               })
             : taskStatus({
                 task_id: "tts_batch",
                 status: "COMPLETED",
-                progress: { current: 2, total: 2, percentage: 100 },
+                progress: {
+                  current_segment: 2,
+                  total_segments: 2,
+                  percentage: 100,
+                  current_phase: "Done",
+                  stage: "DONE",
+                  eta_seconds: null,
+                },
               }),
         );
       }),
@@ -265,7 +293,14 @@ describe("narration", () => {
     expect(result.segments_to_process).toBe(2);
     expect(store().batchNarration).toEqual({
       taskId: "tts_batch",
-      progress: { current: 0, total: 2, percentage: 0 },
+      progress: {
+        current_segment: 0,
+        total_segments: 2,
+        percentage: 0,
+        current_phase: "Queued",
+        stage: "QUEUED",
+        eta_seconds: null,
+      },
       pendingSegmentIds: ["seg-2", "seg-3"],
     });
 

@@ -29,6 +29,8 @@ describe("RenderProgress", () => {
               total_segments: 5,
               percentage: 40,
               current_phase: "Rendering segment 3",
+              stage: "SCENE_BUILD",
+              eta_seconds: null,
             },
           }),
         );
@@ -49,6 +51,8 @@ describe("RenderProgress", () => {
         total_segments: 5,
         percentage: 40,
         current_phase: "Encoding",
+        stage: "SCENE_BUILD",
+        eta_seconds: null,
       }),
     ).toBe("Segment 2 of 5 (40%)");
   });
@@ -92,6 +96,8 @@ describe("RenderProgress", () => {
               total_segments: 5,
               percentage: 100,
               current_phase: "Export complete",
+              stage: "DONE",
+              eta_seconds: null,
             },
             output_url: "/media/final.mp4",
           }),

@@ -137,6 +137,8 @@ describe("pollRenderStatus", () => {
           total_segments: 5,
           percentage: 20,
           current_phase: "Rendering segment 2",
+          stage: "SCENE_BUILD",
+          eta_seconds: null,
         },
       }),
       statusResponse({
@@ -145,6 +147,8 @@ describe("pollRenderStatus", () => {
           total_segments: 5,
           percentage: 40,
           current_phase: "Rendering segment 3",
+          stage: "SCENE_BUILD",
+          eta_seconds: null,
         },
       }),
     );
@@ -182,6 +186,8 @@ describe("pollRenderStatus", () => {
           total_segments: 5,
           percentage: 100,
           current_phase: "Export complete",
+          stage: "DONE",
+          eta_seconds: null,
         },
         output_url: `/media/projects/${PROJECT_ID}/output/final.mp4`,
       }),
@@ -221,10 +227,24 @@ describe("pollRenderStatus", () => {
   it("never lets the percentage go down", async () => {
     queueStatuses(
       statusResponse({
-        progress: { current_segment: 3, total_segments: 5, percentage: 60, current_phase: "Encoding" },
+        progress: {
+          current_segment: 3,
+          total_segments: 5,
+          percentage: 60,
+          current_phase: "Encoding",
+          stage: "SCENE_BUILD",
+          eta_seconds: null,
+        },
       }),
       statusResponse({
-        progress: { current_segment: 3, total_segments: 5, percentage: 55, current_phase: "Encoding" },
+        progress: {
+          current_segment: 3,
+          total_segments: 5,
+          percentage: 55,
+          current_phase: "Encoding",
+          stage: "SCENE_BUILD",
+          eta_seconds: null,
+        },
       }),
     );
     state().pollRenderStatus(PROJECT_ID);

@@ -13,11 +13,13 @@ import os
 import threading
 import wave
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from core_engine.audio_utils import MAX_AUDIO_SECONDS, peak_normalise, trim_silence, write_wav_pcm16
+from core_engine.alignment import WordTiming, tighten_ends
+from core_engine.audio_utils import MAX_AUDIO_SECONDS, peak_normalise, silence_trim_bounds, write_wav_pcm16
 from core_engine.tts.base import (
     MAX_TEXT_CHARS,
     SpeechEngine,
@@ -34,12 +36,14 @@ __all__ = [
     "DEFAULT_ENGINE",
     "ENGINES",
     "MAX_TEXT_CHARS",
+    "Narration",
     "SpeechEngine",
     "SpeechEngineUnavailable",
     "SpeechError",
     "Voice",
     "clean_text",
     "get_engine",
+    "synthesize_narration",
     "synthesize_to_wav",
 ]
 
@@ -78,6 +82,15 @@ def get_engine(name: str | None = None) -> SpeechEngine | None:
         return engine
 
 
+@dataclass(frozen=True)
+class Narration:
+    """A written narration: ``duration`` of the WAV in seconds and its ``word_timings`` (seconds from the file's
+    first sample; ``None`` when the engine does not report words)."""
+
+    duration: float
+    word_timings: list[WordTiming] | None
+
+
 def synthesize_to_wav(
     text: str,
     out_path: Path,
@@ -85,7 +98,22 @@ def synthesize_to_wav(
     speed: float = 1.0,
     engine: SpeechEngine | None = None,
 ) -> float:
-    """Speak ``text`` into a WAV file and return its duration in seconds.
+    """Speak ``text`` into a WAV file and return its duration in seconds (see :func:`synthesize_narration`)."""
+    return synthesize_narration(text, out_path, voice_id, speed, engine).duration
+
+
+def synthesize_narration(
+    text: str,
+    out_path: Path,
+    voice_id: str | None = None,
+    speed: float = 1.0,
+    engine: SpeechEngine | None = None,
+) -> Narration:
+    """Speak ``text`` into a WAV file; return its duration in seconds and its word timings.
+
+    The word timings come from the engine (espeak-ng's word events), shifted by the silence cut from the start so
+    they are relative to the written file, clamped inside it, and each word's end pulled back to its last voiced
+    frame (:func:`core_engine.alignment.tighten_ends`).
 
     The speech is peak-normalised to −1 dBFS, leading and trailing silence is cut to at most 0.15 s each, and the
     result is written as 16-bit PCM mono at the engine's native rate (Hz) to a temporary file beside ``out_path``
@@ -104,8 +132,10 @@ def synthesize_to_wav(
     if engine is None:
         raise SpeechEngineUnavailable("No speech engine is available on this server.")
     out_path = Path(out_path)
-    samples = np.asarray(engine.synthesize(text, voice_id, speed), dtype=np.float32).reshape(-1)
-    samples = trim_silence(peak_normalise(samples, TARGET_PEAK_DBFS), engine.sample_rate, EDGE_SILENCE_SECONDS)
+    raw, words = engine.synthesize_with_words(text, voice_id, speed)
+    samples = peak_normalise(np.asarray(raw, dtype=np.float32).reshape(-1), TARGET_PEAK_DBFS)
+    first, last = silence_trim_bounds(samples, engine.sample_rate, EDGE_SILENCE_SECONDS)
+    samples = samples[first:last]
     if samples.shape[0] > MAX_AUDIO_SECONDS * engine.sample_rate:
         raise SpeechError(
             f"The narration would be longer than {MAX_AUDIO_SECONDS / 60:g} minutes. Split the text into several "
@@ -116,4 +146,12 @@ def synthesize_to_wav(
     with wave.open(str(out_path), "rb") as wav:
         duration = wav.getnframes() / float(wav.getframerate())
     logger.debug("Narration %s: %.2f s with %s voice %s", out_path.name, duration, engine.name, voice_id)
-    return duration
+    timings = None
+    if words is not None:
+        shift = first / engine.sample_rate
+        shifted = [
+            WordTiming(w.word, min(max(0.0, w.start - shift), duration), min(max(0.0, w.end - shift), duration))
+            for w in words
+        ]
+        timings = tighten_ends(shifted, samples, engine.sample_rate)
+    return Narration(duration=duration, word_timings=timings)

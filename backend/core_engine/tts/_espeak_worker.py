@@ -10,9 +10,12 @@ in a few tens of milliseconds and runs the same whatever ``sys.path`` the parent
 Protocol on stdin/stdout, one request at a time:
 
 - request: one JSON line, ``{"op": "synth", "text": str, "voice": str, "wpm": int, "max_samples": int}``.
-- reply: one JSON line; for a successful synth ``{"ok": true, "n": <samples>, "aborted": bool, "status": int}``
-  followed by exactly ``2 * n`` bytes of little-endian int16 PCM; otherwise ``{"ok": false, "error": <code>,
-  "detail": str}`` with code ``"voice"`` (voice not selectable) or ``"internal"``.
+- reply: one JSON line; for a successful synth ``{"ok": true, "n": <samples>, "aborted": bool, "status": int,
+  "words": [[text_position, length, audio_ms], ...]}`` (espeak-ng's own ``espeakEVENT_WORD`` events: 1-based
+  character position of the word in the request text, its length in characters, and where its sound starts in
+  the output, in milliseconds from the first sample) followed by exactly ``2 * n`` bytes of little-endian int16
+  PCM; otherwise ``{"ok": false, "error": <code>, "detail": str}`` with code ``"voice"`` (voice not selectable)
+  or ``"internal"``.
 - on start-up the worker writes a hello line: ``{"ok": true, "sample_rate": int, "data_path": str,
   "voices": [[name, language, identifier, gender], ...], "variants": [...]}`` or ``{"ok": false, ...}``.
 """
@@ -32,6 +35,8 @@ POS_CHARACTER = 1
 PARAM_RATE = 1
 EE_OK = 0
 BUFFER_MS = 200
+EVENT_LIST_TERMINATED = 0
+EVENT_WORD = 1
 
 
 class EspeakVoice(ctypes.Structure):
@@ -50,8 +55,25 @@ class EspeakVoice(ctypes.Structure):
     ]
 
 
+class EspeakEvent(ctypes.Structure):
+    """``espeak_EVENT`` (speak_lib.h): type, ids, text position/length, audio position (ms), sample, user data."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),
+    ]
+
+
 # int callback(short *wav, int numsamples, espeak_EVENT *events); return 0 to continue, 1 to abort.
-SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+SYNTH_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(EspeakEvent)
+)
 
 
 def _load():
@@ -113,6 +135,18 @@ def _list(lib, variants: bool) -> list[list]:
     return found
 
 
+def _word_events(events) -> list[list[int]]:
+    """``[text_position, length, audio_ms]`` of each ``espeakEVENT_WORD`` in a callback's event list."""
+    found = []
+    i = 0
+    while events and events[i].type != EVENT_LIST_TERMINATED:
+        event = events[i]
+        if event.type == EVENT_WORD:
+            found.append([event.text_position, event.length, event.audio_position])
+        i += 1
+    return found
+
+
 def main() -> int:
     # Keep the protocol channel private: anything the C library prints to stdout goes to stderr instead.
     out = os.fdopen(os.dup(1), "wb")
@@ -140,10 +174,11 @@ def main() -> int:
         reply({"ok": False, "error": "init", "detail": f"{type(exc).__name__}: {exc}"})
         return 1
 
-    state = {"chunks": [], "n": 0, "max": 0, "aborted": False}
+    state = {"chunks": [], "n": 0, "max": 0, "aborted": False, "words": []}
 
-    def on_samples(wav, n_samples, _events):
+    def on_samples(wav, n_samples, events):
         try:
+            state["words"].extend(_word_events(events))
             if wav and n_samples > 0:
                 state["chunks"].append(ctypes.string_at(wav, 2 * n_samples))
                 state["n"] += n_samples
@@ -169,11 +204,13 @@ def main() -> int:
                 continue
             lib.espeak_SetParameter(PARAM_RATE, int(request["wpm"]), 0)
             text = request["text"].encode("utf-8")
-            state.update(chunks=[], n=0, max=int(request["max_samples"]), aborted=False)
+            state.update(chunks=[], n=0, max=int(request["max_samples"]), aborted=False, words=[])
             status = lib.espeak_Synth(text, len(text) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
             pcm = b"".join(state["chunks"])
             state["chunks"] = []
-            reply({"ok": True, "n": len(pcm) // 2, "aborted": state["aborted"], "status": int(status)}, pcm)
+            header = {"ok": True, "n": len(pcm) // 2, "aborted": state["aborted"], "status": int(status)}
+            header["words"] = state["words"]
+            reply(header, pcm)
         except Exception as exc:
             reply({"ok": False, "error": "internal", "detail": f"{type(exc).__name__}: {exc}"})
     return 0

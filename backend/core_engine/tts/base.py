@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core_engine.alignment import WordTiming
+
 #: Longest narration text accepted for one segment, in characters (≈ 25 minutes of speech at 175 wpm; the audio
 #: length limit of :data:`core_engine.audio_utils.MAX_AUDIO_SECONDS` usually applies first).
 MAX_TEXT_CHARS = 20_000
@@ -85,6 +87,17 @@ class SpeechEngine(ABC):
                 number, or the engine produced no audible sound (or failed on this particular text).
             SpeechEngineUnavailable: the engine itself stopped working (a server problem, whatever the text).
         """
+
+    def synthesize_with_words(
+        self, text: str, voice_id: str | None, speed: float
+    ) -> tuple[np.ndarray, list[WordTiming] | None]:
+        """Like :meth:`synthesize`, plus the word timings (seconds from the first returned sample) when the engine
+        knows them, else ``None`` (the default; the caller may then align the audio instead).
+
+        Raises:
+            SpeechError, SpeechEngineUnavailable: as :meth:`synthesize`.
+        """
+        return self.synthesize(text, voice_id, speed), None
 
 
 # Characters removed before synthesis: control characters (Cc), format characters such as zero-width joiners and

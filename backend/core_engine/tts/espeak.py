@@ -30,7 +30,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from core_engine.audio_utils import MAX_AUDIO_SECONDS
+from core_engine.alignment import WordTiming, timings_from_word_events
+from core_engine.audio_utils import MAX_AUDIO_SECONDS, silence_trim_bounds
 from core_engine.tts.base import SpeechEngine, SpeechEngineUnavailable, SpeechError, Voice, clamp_speed, clean_text
 
 logger = logging.getLogger(__name__)
@@ -364,6 +365,18 @@ class EspeakEngine(SpeechEngine):
         Raises:
             SpeechError: see :meth:`SpeechEngine.synthesize`.
         """
+        return self.synthesize_with_words(text, voice_id, speed)[0]
+
+    def synthesize_with_words(
+        self, text: str, voice_id: str | None, speed: float
+    ) -> tuple[np.ndarray, list[WordTiming]]:
+        """:meth:`synthesize` plus the word timings from espeak-ng's own word events (exact: they come from the
+        synthesizer, see :func:`core_engine.alignment.timings_from_word_events`), in seconds from the first sample;
+        the words are those of the cleaned text (:func:`~core_engine.tts.base.clean_text`).
+
+        Raises:
+            SpeechError: see :meth:`SpeechEngine.synthesize`.
+        """
         cleaned = clean_text(text)
         espeak_name, _voice = self.resolve_voice(voice_id)
         wpm = int(round(NORMAL_WPM * clamp_speed(speed)))
@@ -392,4 +405,6 @@ class EspeakEngine(SpeechEngine):
             raise SpeechError(
                 "The voice produced no sound for this text (it may be in a script this voice cannot read)."
             )
-        return samples
+        speech_end = silence_trim_bounds(samples, self.sample_rate, 0.0)[1] / self.sample_rate
+        words = timings_from_word_events(cleaned, header.get("words") or [], speech_end)
+        return samples, words

@@ -53,8 +53,8 @@ export function NarrationToolbar({ disabled }: { disabled?: boolean }) {
         {running ? (
           <div className="grid w-full gap-1.5 sm:w-72">
             <p className="text-sm text-muted-foreground" role="status" aria-live="polite">
-              {progress && progress.total > 0
-                ? `Generating narration ${Math.min(progress.current + 1, progress.total)} of ${progress.total}…`
+              {progress && progress.total_segments > 0
+                ? `Generating narration ${Math.min(progress.current_segment + 1, progress.total_segments)} of ${progress.total_segments}…`
                 : "Generating narration…"}
             </p>
             <Progress value={progress?.percentage ?? 0} aria-label="Narration progress" />

@@ -2,19 +2,22 @@
 
 Idempotent: when a project with the demo title exists (or, with ``--if-empty``, any project at all) it reports that
 and changes nothing. Everything is generated locally in a few seconds: images with numpy/Pillow
-(:mod:`api.demo.scenes`), narration with the built-in speech engine (:func:`core_engine.tts.synthesize_to_wav`) using
+(:mod:`api.demo.scenes`), narration with the built-in speech engine (:func:`core_engine.tts.synthesize_narration`) using
 the global voice and speed settings.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-from core_engine.tts import SpeechError, get_engine, synthesize_to_wav
+from core_engine.alignment import METHOD_ESPEAK, timings_to_json
+from core_engine.tts import SpeechError, get_engine, synthesize_narration
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -65,8 +68,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Project id: {project.id}")
 
-    def _narrate(self, folder: Path) -> list[tuple[bytes, float] | None]:
-        """WAV bytes and duration (seconds) per segment, or ``None`` where narration could not be made."""
+    def _narrate(self, folder: Path) -> list[tuple[bytes, float, list[dict[str, Any]] | None] | None]:
+        """WAV bytes, duration (seconds) and espeak-ng word timings (JSON shape) per segment, or ``None`` where
+        narration could not be made."""
         engine = get_engine()
         if engine is None:
             self.stderr.write("No speech engine is available: the demo is created without narration.")
@@ -74,22 +78,25 @@ class Command(BaseCommand):
         settings = GlobalSettings.load()
         voice_id = settings.default_voice_id.strip() or None
         speed = settings.tts_speed or 1.0
-        out: list[tuple[bytes, float] | None] = []
+        out: list[tuple[bytes, float, list[dict[str, Any]] | None] | None] = []
         if voice_id is not None and not engine.has_voice(voice_id):
             self.stderr.write(f"The voice '{voice_id}' is not installed; using the default voice instead.")
             voice_id = None
         for index, seg in enumerate(DEMO_SEGMENTS):
             path = folder / f"narration_{index}.wav"
             try:
-                duration = synthesize_to_wav(seg.text, path, voice_id=voice_id, speed=speed, engine=engine)
+                narration = synthesize_narration(seg.text, path, voice_id=voice_id, speed=speed, engine=engine)
             except SpeechError as err:
                 self.stderr.write(f"Segment {index + 1} was not narrated: {err}")
                 out.append(None)
                 continue
-            out.append((path.read_bytes(), duration))
+            words = narration.word_timings
+            out.append((path.read_bytes(), narration.duration, timings_to_json(words) if words is not None else None))
         return out
 
-    def _store(self, images: list[bytes], narrations: list[tuple[bytes, float] | None]) -> Project:
+    def _store(
+        self, images: list[bytes], narrations: list[tuple[bytes, float, list[dict[str, Any]] | None] | None]
+    ) -> Project:
         """Create the project and its segments, saving files through the models' storage (all or nothing)."""
         saved: list = []
         try:
@@ -103,11 +110,14 @@ class Command(BaseCommand):
                     saved.append(segment.image_file)
                     narration = narrations[index]
                     if narration is not None:
-                        wav, duration = narration
+                        wav, duration, words = narration
                         segment.audio_file.save(f"narration_{index}.wav", ContentFile(wav), save=False)
                         saved.append(segment.audio_file)
                         segment.audio_duration = duration
                         segment.audio_text_hash = text_hash(seg.text)
+                        if words is not None:
+                            segment.word_timings, segment.word_timings_method = words, METHOD_ESPEAK
+                            segment.word_timings_key = f"{segment.audio_text_hash}:{hashlib.sha256(wav).hexdigest()}"
                     segment.save()
         except Exception:
             for field_file in saved:  # the rows are rolled back; do not leave their files behind

@@ -8,7 +8,7 @@ import api.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0001_initial"),
+        ("api", "0002_segment_word_timings"),
     ]
 
     operations = [

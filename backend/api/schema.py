@@ -1,0 +1,270 @@
+"""The API contract's response and error shapes for the OpenAPI schema (drf-spectacular, served at ``/api/schema/``).
+
+The views build their JSON by hand where no model serializer fits; the serializers here describe those bodies so the
+schema (and the web app's TypeScript types generated from it, ``frontend/lib/api-schema.ts``) say exactly what the
+server sends. ``api/tests/test_schema.py`` checks real responses against them.
+
+How to annotate an endpoint (one pattern everywhere)::
+
+    @extend_schema(request=MyBodySerializer, responses={202: MyResultSerializer, **errors(400, 404, 409)})
+
+``errors`` gives the standard error bodies (:data:`ERROR_RESPONSES`); an endpoint whose error body differs (e.g.
+render's 400 and 409) lists its own serializer for that code instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+
+from api.models import ProjectStatus
+from api.task_manager import TaskStatus
+
+#: The states of a background task (``TaskManager``); the schema's ``TaskState`` enum.
+TASK_STATES = [TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.COMPLETED, TaskStatus.FAILED]
+
+
+class StoryReelAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus: a model serializer sends every one of its fields, so in responses they are all
+    required (the generated TypeScript types then need no ``?`` for, e.g., a segment's ``text_content``)."""
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(serializer, serializers.ModelSerializer):
+            schema["required"] = sorted(schema["properties"])
+        return schema
+
+
+class _TaskStateField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=TASK_STATES, **kwargs)
+
+
+class _ProjectStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=ProjectStatus.choices, **kwargs)
+
+
+# -- errors ---------------------------------------------------------------------------------------------------------
+class ErrorSerializer(serializers.Serializer):
+    """404/409/500 body: ``{error}`` (a sentence for the user) plus DRF's ``detail`` on 404 and 409."""
+
+    error = serializers.CharField()
+    detail = serializers.CharField(required=False)
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """400 body: ``{error: "<field>: <first message>", <field>: [messages…]}``; a story import that fails lists every
+    problem in ``details`` (``"Segment 2: text_content must not be empty"``)."""
+
+    error = serializers.CharField()
+    details = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class _FieldErrorsExtension(OpenApiSerializerExtension):
+    """Field messages come under the field's own name, so the 400 body allows any further key."""
+
+    target_class = ValidationErrorSerializer
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {**super().map_serializer(auto_schema, direction), "additionalProperties": {}}
+
+
+#: The standard error responses by HTTP status; use :func:`errors` in ``@extend_schema(responses=…)``.
+ERROR_RESPONSES: dict[int, OpenApiResponse] = {
+    400: OpenApiResponse(ValidationErrorSerializer, "Invalid input: `error` names the field and the reason."),
+    404: OpenApiResponse(ErrorSerializer, "No such object."),
+    409: OpenApiResponse(ErrorSerializer, "Conflicts with the current state (segment locked, render running)."),
+    500: OpenApiResponse(ErrorSerializer, "Server-side failure, e.g. ffmpeg missing (details in the server log)."),
+}
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    """The standard error responses for ``codes``, e.g. ``errors(400, 404)``; ``KeyError`` for an unknown code."""
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+# -- progress and render --------------------------------------------------------------------------------------------
+class ProgressRecordSerializer(serializers.Serializer):
+    """``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints."""
+
+    current_segment = serializers.IntegerField(min_value=0, help_text="Segments completely done.")
+    total_segments = serializers.IntegerField(min_value=0, help_text="Segments in the job.")
+    percentage = serializers.IntegerField(
+        min_value=0, max_value=100, help_text="Overall progress 0–100; never decreases during one job."
+    )
+    current_phase = serializers.CharField(help_text='What is happening, for the user: "Encoding segment 3 of 12".')
+    stage = serializers.CharField(
+        help_text="Coarse stage: QUEUED, VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, CANCELLED."
+    )
+    eta_seconds = serializers.FloatField(allow_null=True, help_text="Estimated seconds until done; null if unknown.")
+
+
+class OutputInfoSerializer(serializers.Serializer):
+    """Facts about a project's last good render."""
+
+    duration = serializers.FloatField(help_text="Seconds.")
+    file_size = serializers.IntegerField(help_text="Bytes.")
+    width = serializers.IntegerField(help_text="Pixels.")
+    height = serializers.IntegerField(help_text="Pixels.")
+    fps = serializers.IntegerField(help_text="Frames per second.")
+    frame_count = serializers.IntegerField(help_text="Video frames in the file.")
+    rendered_at = serializers.DateTimeField()
+
+
+class OutputInfoField(serializers.JSONField):
+    """``Project.output_info`` (a JSON column) sent as stored; the schema shows its keys
+    (:class:`OutputInfoSerializer`)."""
+
+
+class _OutputInfoFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = OutputInfoField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        if direction == "request":  # read-only, so dropped from request bodies: register no OutputInfoRequest
+            return {"type": "object"}
+        ref: dict[str, Any] = auto_schema.resolve_serializer(OutputInfoSerializer, direction).ref
+        return ref
+
+
+class RenderTriggerResponseSerializer(serializers.Serializer):
+    """202 of ``POST /projects/{id}/render/``."""
+
+    task_id = serializers.CharField(help_text="render_<project id>")
+    project_id = serializers.UUIDField()
+    status = _ProjectStatusField()
+    total_segments = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class RenderValidationErrorSerializer(serializers.Serializer):
+    """400 of ``POST /projects/{id}/render/``: which segments lack an image or narration."""
+
+    error = serializers.CharField()
+    missing_images = serializers.ListField(child=serializers.UUIDField(), help_text="Segment ids.")
+    missing_audio = serializers.ListField(child=serializers.UUIDField(), help_text="Segment ids.")
+    message = serializers.CharField()
+
+
+class RenderConflictErrorSerializer(serializers.Serializer):
+    """409 of ``POST /projects/{id}/render/``: a render of this project is already running."""
+
+    error = serializers.CharField()
+    project_id = serializers.UUIDField()
+    status = _ProjectStatusField()
+
+
+class RenderStatusResponseSerializer(serializers.Serializer):
+    """``GET /projects/{id}/status/``."""
+
+    project_id = serializers.UUIDField()
+    status = _ProjectStatusField()
+    progress = ProgressRecordSerializer(allow_null=True, help_text="Null unless PROCESSING or COMPLETED.")
+    output_url = serializers.CharField(allow_null=True, help_text="URL path of the video when COMPLETED, else null.")
+    error = serializers.CharField(allow_null=True, help_text="Why the render failed when FAILED, else null.")
+
+
+# -- narration and tasks --------------------------------------------------------------------------------------------
+class NarrationTaskResponseSerializer(serializers.Serializer):
+    """202 of ``POST /segments/{id}/generate-audio/``."""
+
+    task_id = serializers.CharField(help_text="tts_<segment id>")
+    segment_id = serializers.UUIDField()
+    status = _TaskStateField()
+    message = serializers.CharField()
+
+
+class GenerateAllNarrationResponseSerializer(serializers.Serializer):
+    """``POST /projects/{id}/generate-all-audio/``: 202 with a task, or 200 with ``task_id`` null (nothing to do)."""
+
+    task_id = serializers.CharField(allow_null=True, help_text="tts_all_<project id>, or null when nothing to do.")
+    total_segments = serializers.IntegerField()
+    segments_to_process = serializers.IntegerField()
+    skipped_locked = serializers.IntegerField()
+    skipped_existing = serializers.IntegerField()
+    skipped_empty = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class CompletedNarrationSerializer(serializers.Serializer):
+    """One segment narrated by a task."""
+
+    segment_id = serializers.UUIDField()
+    audio_url = serializers.URLField(help_text="Absolute URL of the new narration.")
+    audio_duration = serializers.FloatField(help_text="Seconds.")
+
+
+class TaskErrorSerializer(serializers.Serializer):
+    """One failure of a task; ``segment_id`` is null for a failure of the whole task (e.g. a render)."""
+
+    segment_id = serializers.UUIDField(allow_null=True)
+    error = serializers.CharField()
+
+
+class TaskStatusResponseSerializer(serializers.Serializer):
+    """``GET /tasks/{task_id}/status/``."""
+
+    task_id = serializers.CharField()
+    status = _TaskStateField()
+    progress = ProgressRecordSerializer()
+    completed_segments = CompletedNarrationSerializer(many=True)
+    errors = TaskErrorSerializer(many=True)  # type: ignore[assignment]  # DRF pops declared fields: .errors stays
+
+
+# -- settings and health --------------------------------------------------------------------------------------------
+class VoiceSerializer(serializers.Serializer):
+    """A voice of the installed speech engine."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    language = serializers.CharField()
+    gender = serializers.CharField(allow_null=True)
+
+
+class VoicesResponseSerializer(serializers.Serializer):
+    """``GET /settings/voices/``."""
+
+    engine = serializers.CharField(allow_null=True, help_text="Speech engine name; null when none is installed.")
+    default_voice_id = serializers.CharField(allow_null=True, help_text="The engine's own default voice.")
+    voices = VoiceSerializer(many=True)
+
+
+class HealthResponseSerializer(serializers.Serializer):
+    """``GET /health/``."""
+
+    status = serializers.ChoiceField(choices=["ok"])
+    ffmpeg = serializers.CharField(allow_null=True, help_text="ffmpeg version, or null when missing.")
+    tts = serializers.CharField(allow_null=True, help_text="Speech engine name, or null when none is installed.")
+
+
+class ImportSegmentSerializer(serializers.Serializer):
+    """One segment of a JSON story import (``POST /projects/import/`` with ``format: "json"``)."""
+
+    text_content = serializers.CharField(help_text="Narration text; must not be empty.")
+    image_prompt = serializers.CharField(required=False, allow_null=True, help_text="What the picture should show.")
+
+
+@extend_schema_field(ImportSegmentSerializer(many=True))
+class StorySegmentsField(serializers.JSONField):
+    """The ``segments`` of a JSON story import, taken as raw JSON so that ``api.importers`` can name every bad segment
+    at once; the schema shows their shape (:class:`ImportSegmentSerializer`)."""
+
+
+class SegmentUploadSerializer(serializers.Serializer):
+    """Multipart body of ``PATCH /segments/{id}/``: an image and/or a narration recording (checked server-side:
+    type, size, readable)."""
+
+    image_file = serializers.FileField(required=False)
+    audio_file = serializers.FileField(required=False)
+
+
+class WordTimingSerializer(serializers.Serializer):
+    """One spoken word of a segment's narration (``core_engine.alignment.WordTiming``)."""
+
+    word = serializers.CharField(help_text="The word as written in the text, punctuation kept.")
+    start = serializers.FloatField(help_text="Seconds from the segment's start.")
+    end = serializers.FloatField(help_text="Seconds from the segment's start.")
