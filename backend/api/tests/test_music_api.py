@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from core_engine.render.loudness import measure_file
 from core_engine.render_utils import probe_video
+from core_engine.tests.render.helpers import ebur128
 from rest_framework.test import APIClient
 
 from api.models import Project, ProjectStatus
@@ -112,8 +112,8 @@ def test_render_with_music_then_change_only_the_music(client, tmp_path):
     video = final_path(project["id"])
     info = probe_video(video)
     assert info.frame_count == round(3.5 * 12) and info.audio_codec == "aac"
-    loudness = measure_file(video)
-    assert abs(loudness.integrated - -16.0) <= 1.0 and loudness.true_peak <= -1.0, loudness
+    integrated, true_peak = ebur128(video)
+    assert abs(integrated - -16.0) <= 1.0 and true_peak <= -1.0, (integrated, true_peak)
 
     cache = video.parent.parent / "cache"
     segments = sorted(cache.glob("*.mp4"))

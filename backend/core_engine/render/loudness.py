@@ -89,20 +89,23 @@ def measure_stream(
     chunks: Iterable[bytes | memoryview] = (),
     filters: str = "",
     tick: Callable[[], None] | None = None,
+    true_peak: bool = False,
 ) -> Loudness:
     """Measure the audio that ffmpeg reads with ``input_args`` (e.g. ``["-i", path]``, or raw PCM on ``pipe:0``
     fed with ``chunks``), after the optional ``filters`` (a filter chain applied before the meter, or a
     ``-filter_complex`` graph whose output is labelled ``[pre]``). ``tick()`` is called while
     ffmpeg works (every :data:`TICK_INTERVAL` s; progress reports; an exception from it kills ffmpeg and propagates).
+    The true peak (4× oversampled, costly) is measured only with ``true_peak``; otherwise it is ``-inf``.
 
     Raises:
         RenderError: ffmpeg fails or prints no summary (message without the server's folders).
     """
+    meter = f"ebur128=peak={'true' if true_peak else 'none'}"
     if "[pre]" in filters:
-        graph = ["-filter_complex", f"{filters};[pre]ebur128=peak=true[out]", "-map", "[out]"]
+        graph = ["-filter_complex", f"{filters};[pre]{meter}[out]", "-map", "[out]"]
     else:
         chain = f"{filters}," if filters else ""
-        graph = ["-af", f"{chain}ebur128=peak=true"]
+        graph = ["-af", f"{chain}{meter}"]
     cmd = [ffmpeg_exe(), *COMMON_ARGS[:2], "-nostats", "-loglevel", "info", *input_args, *graph, "-f", "null", "-"]
     proc = _SummaryProcess(cmd)
     try:
@@ -119,22 +122,24 @@ def measure_stream(
     return _parse(text)
 
 
-def measure_file(path: Path, max_seconds: float | None = None, tick: Callable[[], None] | None = None) -> Loudness:
-    """Integrated loudness and true peak of an audio file's first audio stream (the first ``max_seconds``);
-    ``tick`` as in :func:`measure_stream`.
+def measure_file(
+    path: Path, max_seconds: float | None = None, tick: Callable[[], None] | None = None, true_peak: bool = False
+) -> Loudness:
+    """Integrated loudness (and with ``true_peak`` the true peak) of an audio file's first audio stream (the first
+    ``max_seconds``); ``tick`` as in :func:`measure_stream`.
 
     Raises:
         RenderError: the file cannot be decoded or measured.
     """
     limit = ["-t", f"{max_seconds:.6f}"] if max_seconds is not None else []
-    return measure_stream([*limit, "-i", str(path), "-vn", "-sn", "-dn"], tick=tick)
+    return measure_stream([*limit, "-i", str(path), "-vn", "-sn", "-dn"], tick=tick, true_peak=true_peak)
 
 
 def measure_samples(
     samples: npt.NDArray[np.float32], sample_rate: int, tick: Callable[[], None] | None = None
 ) -> Loudness:
-    """Integrated loudness and true peak of float PCM ``samples`` of shape ``(n, channels)`` at ``sample_rate`` Hz;
-    ``tick`` as in :func:`measure_stream`.
+    """Integrated loudness of float PCM ``samples`` of shape ``(n, channels)`` at ``sample_rate`` Hz; ``tick`` as in
+    :func:`measure_stream`.
 
     Raises:
         RenderError: ffmpeg fails.

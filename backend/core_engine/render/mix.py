@@ -21,8 +21,12 @@ What it does, in order (all inside ffmpeg but the gain envelope):
    Why an envelope rather than ffmpeg's ``sidechaincompress`` with the narration as side chain: a compressor's
    gain reduction is ``(level − threshold)·(1 − 1/ratio)``, so it depends on how loud each syllable is (quiet
    words get less ducking, loud ones bury the music) and it can only react *after* a word starts (the first
-   syllable is masked by full-level music for the attack time). The envelope gives a constant, guaranteed depth
-   and looks ahead, because the whole narration is known before the mix.
+   syllable is masked by full-level music for the attack time). Measured on a syllable-like test narration whose
+   level swings ±8 dB (300 Hz bursts at 4 Hz) over a 1 kHz "music" tone, music level under the narration's
+   loudness while it speaks: this envelope 26.0–28.2 dB (spread 2.2 dB); ``sidechaincompress`` (ratio 20,
+   attack 20 ms, release 500 ms) 19.8–37.5 dB at threshold −40 dBFS and 29.3–47.5 dB at −50 dBFS (spread ~18 dB:
+   the music pumps with every syllable). Both return in a pause within 0.6–0.8 s. The envelope gives a constant,
+   predictable depth and looks ahead, because the whole narration is known before the mix.
 4. **Loudness.** The mix (``amix`` with ``normalize=0``: the narration keeps its level) is measured, brought to
    the project's target (−14 LUFS by default; −16 or −23) by one gain, and its peaks are held at
    :data:`LIMIT_DBTP` by ``alimiter`` running at 192 kHz (4× oversampling, so sample peaks there are true peaks

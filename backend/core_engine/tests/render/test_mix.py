@@ -12,7 +12,6 @@ import pytest
 from core_engine.audio_utils import decode_audio, write_wav_pcm16
 from core_engine.render.cache import VIDEO_EXT
 from core_engine.render.keys import compute_keys
-from core_engine.render.loudness import Loudness, measure_file, measure_stream
 from core_engine.render.mix import (
     ATTACK_SECONDS,
     HOLD_SECONDS,
@@ -28,6 +27,7 @@ from core_engine.tests.render.helpers import (
     FPS,
     change_frames,
     decode_frames,
+    ebur128,
     expected_boundaries,
     make_tone,
     solid_plan,
@@ -57,8 +57,8 @@ def _window(t0: float, t1: float) -> slice:
     return slice(round(t0 / WINDOW), round(t1 / WINDOW))
 
 
-def _measure_span(path: Path, start: float, seconds: float) -> Loudness:
-    return measure_stream(["-ss", f"{start:.4f}", "-t", f"{seconds:.4f}", "-i", str(path), "-vn"])
+def _measure_span(path: Path, start: float, seconds: float) -> float:
+    return ebur128(path, start, seconds)[0]
 
 
 def _pause_plan(folder: Path, music: MixSettings | None) -> RenderPlan:
@@ -84,8 +84,8 @@ def test_music_ducks_under_the_narration_and_comes_back_in_a_pause(tmp_path: Pat
     assert abs(audio.shape[0] / RATE - 8.5) < 0.01
 
     # Loudness of the whole file: −14 LUFS ± 1, true peak ≤ −1 dBTP.
-    loudness = measure_file(out)
-    assert abs(loudness.integrated - -14.0) <= 1.0 and loudness.true_peak <= -1.0, loudness
+    integrated, true_peak = ebur128(out)
+    assert abs(integrated - -14.0) <= 1.0 and true_peak <= -1.0, (integrated, true_peak)
 
     voice = np.maximum(_tone_levels(audio, 300.0), _tone_levels(audio, 380.0))
     music = _tone_levels(audio, MUSIC_HZ)
@@ -130,10 +130,10 @@ def test_segments_recorded_at_different_levels_come_out_equally_loud(tmp_path: P
         segs[i] = PlanSegment(f"lvl-{i}", segs[i].image_path, tmp_path / f"lvl{i}.wav", dur)
     out = tmp_path / "final.mp4"
     render_plan(RenderPlan(tuple(segs), plan.settings), out)
-    levels = [_measure_span(out, 2.0 * i + 0.05, 1.9).integrated for i in range(3)]
+    levels = [_measure_span(out, 2.0 * i + 0.05, 1.9) for i in range(3)]
     assert max(levels) - min(levels) <= 1.0, levels
-    loudness = measure_file(out)
-    assert abs(loudness.integrated - -14.0) <= 1.0 and loudness.true_peak <= -1.0, loudness
+    integrated, true_peak = ebur128(out)
+    assert abs(integrated - -14.0) <= 1.0 and true_peak <= -1.0, (integrated, true_peak)
 
 
 def _scaled_copy(src: Path, dst: Path, gain_db: float) -> Path:
@@ -162,9 +162,9 @@ def test_real_recordings_at_different_levels_with_real_music(tmp_path: Path, cor
     for target in (-14.0, -23.0):
         out = tmp_path / f"final{int(-target)}.mp4"
         render_plan(RenderPlan(tuple(segs), base.settings, MixSettings(music, loudness_target=target)), out)
-        loudness = measure_file(out)
-        assert abs(loudness.integrated - target) <= 1.0 and loudness.true_peak <= -1.0, (target, loudness)
-        levels = [_measure_span(out, starts[i], segs[i].duration).integrated for i in range(3)]
+        integrated, true_peak = ebur128(out)
+        assert abs(integrated - target) <= 1.0 and true_peak <= -1.0, (target, integrated, true_peak)
+        levels = [_measure_span(out, starts[i], segs[i].duration) for i in range(3)]
         assert max(levels) - min(levels) <= 1.0, levels
 
 
