@@ -8,8 +8,9 @@ import { defineConfig } from "@playwright/test";
 const frontendDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(frontendDir, "..");
 
-const BACKEND_PORT = 8765;
-const FRONTEND_PORT = 3100;
+// Overridable so that several checkouts on one machine can run their browser tests side by side.
+const BACKEND_PORT = Number(process.env.STORYREEL_E2E_BACKEND_PORT ?? 8765);
+const FRONTEND_PORT = Number(process.env.STORYREEL_E2E_FRONTEND_PORT ?? 3100);
 const BACKEND_URL = `http://127.0.0.1:${BACKEND_PORT}`;
 const FRONTEND_URL = `http://127.0.0.1:${FRONTEND_PORT}`;
 
