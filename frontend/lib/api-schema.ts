@@ -106,7 +106,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500). */
+    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500/507). */
     post: operations["projects_render_create"];
     delete?: never;
     options?: never;
@@ -778,6 +778,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   projects_retrieve: {
@@ -830,6 +857,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -841,6 +886,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -885,6 +939,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -896,6 +968,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -982,6 +1063,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -993,6 +1092,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1031,6 +1139,24 @@ export interface operations {
           "application/json": components["schemas"]["RenderValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1049,8 +1175,26 @@ export interface operations {
           "application/json": components["schemas"]["RenderConflictError"];
         };
       };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not enough free disk space for the render. */
+      507: {
         headers: {
           [name: string]: unknown;
         };
@@ -1095,6 +1239,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1106,6 +1268,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1178,6 +1349,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   schema_retrieve: {
@@ -1236,8 +1434,35 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1297,6 +1522,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1308,6 +1551,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1351,6 +1603,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1362,6 +1632,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1400,6 +1679,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1411,6 +1708,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1469,6 +1775,33 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
