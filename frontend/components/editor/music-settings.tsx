@@ -1,7 +1,7 @@
 "use client";
 
 import { MusicIcon, Trash2Icon, UploadIcon } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -17,6 +17,7 @@ import type { ProjectDetail, ProjectUpdateRequest } from "@/lib/types";
 /** Music volume range in dB relative to the narration (the server refuses anything outside). */
 export const MUSIC_VOLUME_MIN = -40;
 export const MUSIC_VOLUME_MAX = 0;
+const VOLUME_COMMIT_DELAY_MS = 500;
 
 type LoudnessTarget = NonNullable<ProjectUpdateRequest["loudness_target"]>;
 
@@ -49,15 +50,21 @@ export interface MusicSettingsProps {
  */
 export function MusicSettings({ project, disabled, onSave, onUpload }: MusicSettingsProps) {
   const ids = useId();
-  const { inputRef, progress, error: uploadError, upload } = useFileUpload({
+  const {
+    inputRef,
+    progress,
+    error: uploadError,
+    upload,
+  } = useFileUpload({
     check: checkAudioFile,
     errorField: "music_file",
     onUpload,
   });
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<string | null>(null);
-  const [volume, setVolume] = useState(project.music_volume);
-  useEffect(() => setVolume(project.music_volume), [project.music_volume]);
+  // The slider's position while it is being moved (null: the saved volume).
+  const [draftVolume, setDraftVolume] = useState<number | null>(null);
+  const volume = draftVolume ?? project.music_volume;
 
   const uploading = progress !== null;
   const busy = disabled || uploading || saving;
@@ -72,14 +79,31 @@ export function MusicSettings({ project, disabled, onSave, onUpload }: MusicSett
     } catch (caught) {
       const apiError = toApiError(caught);
       setSaveError(apiError.fieldMessage(field) ?? apiError.message);
-      if (field === "music_volume") setVolume(project.music_volume);
     } finally {
       setSaving(false);
+      if (field === "music_volume") setDraftVolume(null);
     }
   };
 
-  const commitVolume = () => {
-    if (volume !== project.music_volume) void save({ music_volume: volume }, "music_volume");
+  // The volume is saved when the slider is let go, or half a second after the last key press.
+  const commitTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(
+    () => () => {
+      if (commitTimer.current) clearTimeout(commitTimer.current);
+    },
+    [],
+  );
+  const commitVolume = (value: number | null = draftVolume) => {
+    if (commitTimer.current) clearTimeout(commitTimer.current);
+    commitTimer.current = null;
+    if (value === null) return;
+    if (value === project.music_volume) setDraftVolume(null);
+    else void save({ music_volume: value }, "music_volume");
+  };
+  const moveVolume = (value: number) => {
+    setDraftVolume(value);
+    if (commitTimer.current) clearTimeout(commitTimer.current);
+    commitTimer.current = setTimeout(() => commitVolume(value), VOLUME_COMMIT_DELAY_MS);
   };
 
   return (
@@ -111,12 +135,7 @@ export function MusicSettings({ project, disabled, onSave, onUpload }: MusicSett
           </p>
         )}
         <div className="flex flex-wrap gap-2">
-          <Button
-            variant="outline"
-            size="sm"
-            onClick={() => inputRef.current?.click()}
-            disabled={busy}
-          >
+          <Button variant="outline" size="sm" onClick={() => inputRef.current?.click()} disabled={busy}>
             <UploadIcon aria-hidden="true" />
             {hasMusic ? "Replace music" : "Upload music"}
           </Button>
@@ -157,21 +176,24 @@ export function MusicSettings({ project, disabled, onSave, onUpload }: MusicSett
             max={MUSIC_VOLUME_MAX}
             step={1}
             value={volume}
-            disabled={busy}
-            onChange={(event) => setVolume(Number(event.target.value))}
-            onPointerUp={commitVolume}
-            onKeyUp={commitVolume}
-            onBlur={commitVolume}
+            disabled={disabled || uploading}
+            onChange={(event) => moveVolume(Number(event.target.value))}
+            onPointerUp={() => commitVolume()}
+            onBlur={() => commitVolume()}
             aria-valuetext={`${formatDecibels(volume)} relative to the narration`}
             className="w-full accent-primary"
           />
-          <p className="text-xs text-muted-foreground">Relative to the narration, where the music plays at full level.</p>
+          <p className="text-xs text-muted-foreground">
+            Relative to the narration, where the music plays at full level.
+          </p>
         </div>
 
         <div className="flex items-center justify-between gap-3">
           <div className="grid gap-0.5">
             <Label htmlFor={`${ids}-ducking`}>Lower music under the voice</Label>
-            <span className="text-xs text-muted-foreground">Ducking: at least 18 dB under the narration.</span>
+            <span className="text-xs text-muted-foreground">
+              Ducking: at least 18 dB under the narration.
+            </span>
           </div>
           <Switch
             id={`${ids}-ducking`}
