@@ -78,7 +78,7 @@ def main() -> int:
     ratio = best["with music"] / best["without music"]
     print(f"Corpus story, {args.segments} segments ({seconds:.1f} s of narration), {width}×{height} at {args.fps} fps")
     print()
-    print("| render | wall time (best of %d) | loudness | true peak |" % args.repeat)
+    print(f"| render | wall time (best of {args.repeat}) | loudness | true peak |")
     print("|---|---|---|---|")
     print(
         f"| without music | {best['without music']:.1f} s | {plain.integrated:.1f} LUFS | {plain.true_peak:.1f} dBTP |"
