@@ -8,7 +8,9 @@ import { makeTestPng } from "./helpers/png";
 import { makeToneWav } from "./helpers/wav";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BACKEND = `http://127.0.0.1:${process.env.STORYREEL_E2E_BACKEND_PORT ?? 8765}`;
+const BACKEND =
+  process.env.STORYREEL_E2E_BACKEND_URL ??
+  `http://127.0.0.1:${process.env.STORYREEL_E2E_BACKEND_PORT ?? 8765}`;
 const CORPUS_MUSIC = path.resolve(
   here,
   "../../../shared/corpus/music_01_brahms_hungarian_dance5_ogg_44k_stereo_45.8s.ogg",
