@@ -47,6 +47,10 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     render_error: null,
     segment_count: 2,
     thumbnail_url: null,
+    music_file: null,
+    music_volume: -18,
+    ducking: true,
+    loudness_target: -14,
     ...overrides,
   };
 }
