@@ -40,6 +40,20 @@ def segment_audio_upload(instance: Segment, filename: str) -> str:
     return _segment_upload_path(instance, filename, "audio")
 
 
+def project_music_upload(instance: Project, filename: str) -> str:
+    """Storage name for a project's background music: ``projects/<project>/music/<random><ext>``."""
+    ext = Path(filename).suffix.lower()
+    return f"projects/{instance.id}/music/{uuid.uuid4().hex[:12]}{ext}"
+
+
+class LoudnessTarget(models.IntegerChoices):
+    """Integrated loudness of the final mix (LUFS, ITU-R BS.1770)."""
+
+    STREAMING = -14, "−14 LUFS (streaming platforms)"
+    PODCAST = -16, "−16 LUFS (podcasts)"
+    BROADCAST = -23, "−23 LUFS (broadcast, EBU R 128)"
+
+
 class Project(models.Model):
     """A story to be rendered: title, output format, render status and the last good render."""
 
@@ -61,6 +75,12 @@ class Project(models.Model):
     # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
     # rendered_at (ISO 8601)}.
     output_info = models.JSONField(null=True, blank=True)
+    # Background music (any audio format narration uploads accept), its level relative to the narration (dB, where
+    # it plays at full level), whether it dips under the narration, and the final mix's loudness.
+    music_file = models.FileField(upload_to=project_music_upload, max_length=500, blank=True, null=True)
+    music_volume = models.FloatField(default=-18.0, validators=[MinValueValidator(-40.0), MaxValueValidator(0.0)])
+    ducking = models.BooleanField(default=True)
+    loudness_target = models.IntegerField(choices=LoudnessTarget.choices, default=LoudnessTarget.STREAMING)
     # Encoder preset of the render (core_engine.presets.QUALITY_PRESETS): standard (H.264 8000k), high (CRF 18),
     # small (about a third of standard's size).
     quality = models.CharField(max_length=16, default="standard")

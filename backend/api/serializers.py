@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
-from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
 from api.schema import CameraField, OutputInfoField, StorySegmentsField, WordTimingSerializer
+from api.validators import validate_audio_upload
 from api.word_timings import current_word_timings
 
 
@@ -75,10 +77,22 @@ class SegmentSerializer(serializers.ModelSerializer):
         return project
 
 
+class MusicFileField(serializers.FileField):
+    """``music_file``: written as a multipart upload (``null``, or an empty multipart value, removes the music),
+    read as the absolute URL of the stored file (or null)."""
+
+    def to_representation(self, value) -> str | None:
+        if not value:
+            return None
+        return _absolute(self.context.get("request"), value.url)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-    :class:`api.schema.OutputInfoSerializer`)."""
+    :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+    null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+    −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23)."""
 
     segment_count = serializers.SerializerMethodField()
     output_info = OutputInfoField(read_only=True, allow_null=True)
@@ -89,6 +103,13 @@ class ProjectSerializer(serializers.ModelSerializer):
     )
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    music_file = MusicFileField(required=False, allow_null=True, max_length=None)
+    music_volume = serializers.FloatField(required=False, min_value=-40.0, max_value=0.0)
+    loudness_target = serializers.ChoiceField(
+        choices=LoudnessTarget.values,
+        required=False,
+        error_messages={"invalid_choice": "Choose -14, -16 or -23 LUFS (got {input})."},
+    )
 
     class Meta:
         model = Project
@@ -107,6 +128,10 @@ class ProjectSerializer(serializers.ModelSerializer):
             "render_error",
             "segment_count",
             "thumbnail_url",
+            "music_file",
+            "music_volume",
+            "ducking",
+            "loudness_target",
             "quality",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
@@ -128,7 +153,20 @@ class ProjectSerializer(serializers.ModelSerializer):
         errors = format_errors(width, height, fps)
         if errors:
             raise serializers.ValidationError({field: [message] for field, message in errors.items()})
+        music = attrs.get("music_file")
+        if music is not None:
+            checked = validate_audio_upload(music, field="music_file")  # 400 {"music_file": [reason]}
+            music.name = f"music{checked.ext}"  # stored under the detected container's extension
         return attrs
+
+    def update(self, instance: Project, validated_data: dict) -> Project:
+        """Save the changes; a replaced or removed music file is deleted once the row no longer points at it."""
+        old_music = instance.music_file.name if instance.music_file else None
+        instance = super().update(instance, validated_data)
+        if old_music and "music_file" in validated_data and instance.music_file.name != old_music:
+            storage = instance.music_file.storage
+            transaction.on_commit(lambda: storage.delete(old_music))
+        return instance
 
     def get_segment_count(self, obj: Project) -> int:
         # annotated by ProjectViewSet.get_queryset; a project just created has none

@@ -107,6 +107,8 @@ def describe_task(task_id: str, args: tuple[Any, ...]) -> dict[str, Any]:
     ``tts_all_<project>`` with the segment ids as second argument, ``tts_<segment>``); other ids are kind other."""
     if task_id.startswith("render_"):
         return {"kind": JobKind.RENDER, "project_id": task_id.removeprefix("render_")}
+    if task_id.startswith("preview_"):  # the quick preview draft (api.preview)
+        return {"kind": JobKind.OTHER, "project_id": task_id.removeprefix("preview_")}
     if task_id.startswith("tts_all_"):
         segment_ids = [str(s) for s in args[1]] if len(args) > 1 else []
         return {"kind": JobKind.NARRATION, "project_id": task_id.removeprefix("tts_all_"), "segment_ids": segment_ids}

@@ -13,6 +13,7 @@ from core_engine.camera import CameraError, CameraSettings
 from core_engine.presets import preview_settings, quality_encoder
 from core_engine.render.cache import prune_cache
 from core_engine.render.keys import cache_keys
+from core_engine.render.mix import MixSettings
 from core_engine.render.pipeline import render_plan
 from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, RenderResult, RenderSettings
 from core_engine.render.progress import ProgressCallback
@@ -57,8 +58,9 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
 
     The plan follows the project's segments ordered by ``sequence_index`` (image file, audio file and
     ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution and frame
-    rate, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera`` and
-    ``GlobalSettings.zoom_intensity``. Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
+    rate, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera``,
+    ``GlobalSettings.zoom_intensity``, and the project's music, music volume, ducking and loudness target
+    (:class:`~core_engine.render.mix.MixSettings`). Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
     ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
 
     Raises:
@@ -83,7 +85,13 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
         encoder=_quality_encoder(project.quality),
     )
-    plan = RenderPlan(tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings)
+    mix = MixSettings(
+        music_path=Path(project.music_file.path) if project.music_file else None,
+        music_volume=float(project.music_volume),
+        ducking=bool(project.ducking),
+        loudness_target=float(project.loudness_target),
+    )
+    plan = RenderPlan(tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings, mix)
     media_root = Path(django_settings.MEDIA_ROOT)
     output = project_output_dir(media_root, str(project.id)) / "final.mp4"
     return plan, output, media_root / "projects" / str(project.id) / "cache"

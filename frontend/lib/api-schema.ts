@@ -509,6 +509,8 @@ export interface components {
       /** @description URL path of the full log (plain text). */
       log_url: string;
     };
+    /** @enum {integer} */
+    LoudnessTargetEnum: -14 | -16 | -23;
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -566,13 +568,21 @@ export interface components {
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     PatchedProjectRequest: {
       title?: string;
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      /** Format: binary */
+      music_file?: string | null;
+      /** Format: double */
+      music_volume?: number;
+      ducking?: boolean;
+      loudness_target?: components["schemas"]["LoudnessTargetEnum"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -617,7 +627,9 @@ export interface components {
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     Project: {
       /** Format: uuid */
@@ -637,6 +649,12 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      /** Format: uri */
+      music_file: string | null;
+      /** Format: double */
+      music_volume: number;
+      ducking: boolean;
+      loudness_target: components["schemas"]["LoudnessTargetEnum"];
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -657,18 +675,32 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      /** Format: uri */
+      music_file: string | null;
+      /** Format: double */
+      music_volume: number;
+      ducking: boolean;
+      loudness_target: components["schemas"]["LoudnessTargetEnum"];
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     ProjectRequest: {
       title: string;
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      /** Format: binary */
+      music_file?: string | null;
+      /** Format: double */
+      music_volume?: number;
+      ducking?: boolean;
+      loudness_target?: components["schemas"]["LoudnessTargetEnum"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";

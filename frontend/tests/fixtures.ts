@@ -49,6 +49,10 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     segment_count: 2,
     thumbnail_url: null,
     quality: "standard",
+    music_file: null,
+    music_volume: -18,
+    ducking: true,
+    loudness_target: -14,
     ...overrides,
   };
 }

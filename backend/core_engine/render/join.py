@@ -17,6 +17,7 @@ from moviepy.video.io.ffmpeg_reader import ffmpeg_parse_infos
 from core_engine.render.cache import VIDEO_EXT, SegmentCache
 from core_engine.render.ffmpeg import run_ffmpeg
 from core_engine.render.keys import PlanKeys, compute_keys
+from core_engine.render.mix import ensure_mix
 from core_engine.render.narration import ensure_narration
 from core_engine.render.plan import RenderError, RenderPlan, RenderResult, RenderSettings, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
@@ -207,7 +208,10 @@ def join_and_mux(
     if output_unchanged(cache, output_path, keys.final_key):
         progress.report(total, "Nothing changed since the last render; keeping the existing video", Stage.FINALIZE)
         return result
-    audio_file = ensure_narration(plan, spans, cache, keys.audio_key, progress)
+    narration = ensure_narration(plan, spans, cache, keys.audio_key, progress)
+    audio_file = ensure_mix(
+        narration, plan.mix, spans[-1].end_sample, plan.settings.encoder, cache, keys.mix_key, progress
+    )
     progress.report(total, "Every segment is encoded", Stage.CONCAT)
     try:
         publish_video(keys, cache, audio_file, output_path, plan.settings, progress)

@@ -9,6 +9,8 @@ from pathlib import Path
 from core_engine.camera import camera_key_fields
 from core_engine.ken_burns import motion_for
 from core_engine.render.cache import file_sha256, make_key
+from core_engine.render.loudness import NARRATION_REF_LUFS
+from core_engine.render.mix import mix_track_key
 from core_engine.render.plan import (
     AUDIO_CHANNELS,
     EncoderSettings,
@@ -64,7 +66,8 @@ def segment_cache_key(
 
 def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: EncoderSettings) -> str:
     """Cache key (SHA-256 hex) of the narration track: each audio file's content hash with its sample span, the
-    audio encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version."""
+    level every segment is brought to, the audio encoder settings, :data:`ENGINE_VERSION` and the ffmpeg
+    version."""
     return make_key(
         {
             "kind": "narration",
@@ -74,6 +77,7 @@ def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: 
             "codec": encoder.audio_codec,
             "bitrate": encoder.audio_bitrate,
             "rate": encoder.audio_sample_rate,
+            "level": NARRATION_REF_LUFS,
             "segments": [[h, s.start_sample, s.sample_count] for h, s in zip(audio_sha256, spans, strict=True)],
         }
     )
@@ -82,12 +86,14 @@ def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: 
 @dataclass(frozen=True)
 class PlanKeys:
     """Every key of one plan: the timeline, one segment key per segment (``None`` for a segment with no frames),
-    the narration track's key and the key of the finished video (all of the above)."""
+    the narration track's key, the key of the final audio (narration + music, normalised:
+    :func:`core_engine.render.mix.mix_track_key`) and the key of the finished video (all of the above)."""
 
     spans: list[SegmentSpan]
     segment_keys: list[str | None]
     audio_key: str
     final_key: str
+    mix_key: str = ""
 
 
 def _hash_input(index: int, path: Path, what: str) -> str:
@@ -117,23 +123,26 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
         for seg, span, h in zip(plan.segments, spans, image_hashes, strict=True)
     ]
     audio_key = audio_track_key(spans, audio_hashes, plan.settings.encoder)
+    mix_key = mix_track_key(plan.mix, audio_key, plan.settings.encoder)
     final_key = make_key(
         {
             "kind": "final",
             "engine": ENGINE_VERSION,
             "video": [[k, s.frame_count] for k, s in zip(segment_keys, spans, strict=True)],
             "audio": audio_key,
+            "mix": mix_key,
         }
     )
-    return PlanKeys(spans, segment_keys, audio_key, final_key)
+    return PlanKeys(spans, segment_keys, audio_key, final_key, mix_key)
 
 
 def cache_keys(plan: RenderPlan) -> set[str]:
-    """Keys of every cache entry the plan uses (its segments with at least one frame, and its narration track):
+    """Keys of every cache entry the plan uses (its segments with at least one frame, its narration track and its
+    final audio):
     what :func:`core_engine.render.cache.prune_cache` should keep after rendering this plan.
 
     Raises:
         RenderError: an input file is missing or a duration unusable.
     """
     keys = compute_keys(plan)
-    return {k for k in keys.segment_keys if k is not None} | {keys.audio_key}
+    return {k for k in keys.segment_keys if k is not None} | {keys.audio_key, keys.mix_key}

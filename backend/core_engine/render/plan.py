@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core_engine.render.mix import MixSettings
 
 from core_engine.camera import CameraSettings
 
@@ -122,10 +125,12 @@ class PlanSegment:
 
 @dataclass(frozen=True)
 class RenderPlan:
-    """Ordered segments and the output format."""
+    """Ordered segments, the output format, and how the audio is finished (background music, loudness target;
+    ``None``: no music, default target — see :class:`core_engine.render.mix.MixSettings`)."""
 
     segments: tuple[PlanSegment, ...]
     settings: RenderSettings
+    mix: MixSettings | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 
 import { LoadErrorAlert } from "@/components/load-error-alert";
 import { NarrationToolbar } from "@/components/editor/narration-toolbar";
+import { MusicSettings } from "@/components/editor/music-settings";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
 import { SegmentCard } from "@/components/editor/segment-card";
@@ -83,6 +84,7 @@ function useLiveStatus(project: ProjectDetail): ProjectStatus {
 
 function EditorLoaded({ project }: { project: ProjectDetail }) {
   const updateProject = useAppStore((s) => s.updateProject);
+  const uploadMusic = useAppStore((s) => s.uploadMusic);
   const renderStatus = useAppStore((s) => s.renderStatus);
   const rendering = renderStatus === "rendering" || renderStatus === "validating";
   const status = useLiveStatus(project);
@@ -139,6 +141,12 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
         <aside className="grid gap-4 lg:sticky lg:top-20" aria-label="Export">
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
+          <MusicSettings
+            project={project}
+            disabled={rendering}
+            onSave={updateProject}
+            onUpload={uploadMusic}
+          />
         </aside>
       </div>
     </div>
