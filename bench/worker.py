@@ -51,6 +51,17 @@ def build_plan(spec: dict, encoder: dict | None = None):
     return RenderPlan(segments=segments, settings=settings)
 
 
+def _as_preview(plan, preview: bool):
+    """``plan``, or with ``preview`` its quick preview draft (``core_engine.presets.preview_settings``)."""
+    if not preview:
+        return plan
+    from dataclasses import replace
+
+    from core_engine.presets import preview_settings
+
+    return replace(plan, settings=preview_settings(plan.settings))
+
+
 def prepare(job: dict):
     """Import what the job needs and return a zero-argument callable doing the measured work (returns extras)."""
     kind = job["kind"]
@@ -59,12 +70,7 @@ def prepare(job: dict):
         import moviepy.video.io.ffmpeg_writer
         from core_engine.render.pipeline import render_plan
 
-        plan = build_plan(job["plan"], job.get("encoder"))
-        if job.get("preview"):  # the quick preview's draft of the same plan
-            from core_engine.presets import preview_settings
-            from core_engine.render.plan import RenderPlan
-
-            plan = RenderPlan(plan.segments, preview_settings(plan.settings))
+        plan = _as_preview(build_plan(job["plan"], job.get("encoder")), bool(job.get("preview")))
         cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
         progress: list[tuple[float, list]] = []
         t0 = [0.0]

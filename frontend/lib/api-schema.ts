@@ -148,6 +148,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The quick preview draft: its task's state and progress, and the URL of the last good draft. */
+    get: operations["projects_preview_retrieve"];
+    put?: never;
+    /** @description Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task `preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched. */
+    post: operations["projects_preview_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/render/": {
     parameters: {
       query?: never;
@@ -289,6 +307,26 @@ export interface paths {
     patch: operations["segments_partial_update"];
     trace?: never;
   };
+  "/api/segments/{id}/camera-preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The first or last frame of the segment's shot as the render will frame it (its camera, the project's
+     *     shape), as a JPEG of at most 640 pixels a side.
+     */
+    get: operations["segments_camera_preview_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/segments/{id}/generate-audio/": {
     parameters: {
       query?: never;
@@ -364,6 +402,30 @@ export interface components {
   schemas: {
     /** @enum {string} */
     BackendEnum: "embedded" | "celery";
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    Camera: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    CameraRequest: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
     /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
     CancelConflict: {
       error: string;
@@ -511,6 +573,8 @@ export interface components {
     };
     /** @enum {integer} */
     LoudnessTargetEnum: -14 | -16 | -23;
+    /** @enum {string} */
+    MotionEnum: "auto" | "zoom_in" | "zoom_out" | "pan_left" | "pan_right" | "pan_up" | "pan_down" | "still";
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -583,6 +647,8 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -595,6 +661,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /**
      * @description Multipart body of ``PATCH /segments/{id}/``: an image and/or a narration recording (checked server-side:
@@ -606,6 +673,29 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
+    /** @description ``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project. */
+    PreviewStatus: {
+      /** @description preview_<project id> */
+      task_id: string;
+      /** @description NONE: no preview made yet. */
+      status: components["schemas"]["PreviewStatusStatusEnum"];
+      progress: components["schemas"]["ProgressRecord"] | null;
+      /** @description URL path of the draft MP4 when COMPLETED. */
+      preview_url: string | null;
+      /** @description Pixels of the draft. */
+      width: number | null;
+      /** @description Pixels of the draft. */
+      height: number | null;
+      fps: number | null;
+      /**
+       * Format: double
+       * @description How long the draft took to render.
+       */
+      render_seconds: number | null;
+      error: string | null;
+    };
+    /** @enum {string} */
+    PreviewStatusStatusEnum: "NONE" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -655,6 +745,8 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -681,6 +773,8 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
@@ -701,9 +795,13 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
+    /** @enum {string} */
+    QualityEnum: "standard" | "high" | "small";
     /** @description ``GET /ready/`` (200 ready, 503 not): each check is ``"ok"`` or the reason it failed. */
     ReadyResponse: {
       ready: boolean;
@@ -792,6 +890,7 @@ export interface components {
       /** @description Unlocked, with text, and without narration or with narration of an older text. */
       readonly needs_narration: boolean;
       is_locked: boolean;
+      camera: components["schemas"]["Camera"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -804,6 +903,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /** @enum {string} */
     StateEnum: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
@@ -1403,6 +1503,131 @@ export interface operations {
       };
     };
   };
+  projects_preview_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  projects_preview_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description Segments lack an image or narration. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RenderValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not enough free disk space for the render. */
+      507: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   projects_render_create: {
     parameters: {
       query?: never;
@@ -1970,6 +2195,50 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_camera_preview_retrieve: {
+    parameters: {
+      query?: {
+        /** @description Which end of the shot. */
+        frame?: "first" | "last";
+      };
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The frame as JPEG. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "image/jpeg": string;
+        };
+      };
+      /** @description Invalid input: `error` names the field and the reason. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };
