@@ -4,6 +4,7 @@ touches Django (DESIGN §2); the engine itself lives in :mod:`core_engine.render
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,7 @@ def render_preview(project_id: str, on_progress: ProgressCallback | None = None)
     from django.conf import settings as django_settings
 
     plan, _, _ = build_project_plan(project_id)
-    draft = RenderPlan(plan.segments, preview_settings(plan.settings))
+    draft = dataclasses.replace(plan, settings=preview_settings(plan.settings))
     output, cache_dir = preview_paths(Path(django_settings.MEDIA_ROOT), project_id)
     result = render_plan(draft, output, on_progress, cache_dir)
     prune_cache(cache_dir, cache_keys(draft))
