@@ -45,8 +45,9 @@ def reference(folder: Path) -> Path:
         image = load_image_rgb(CORPUS / name)
         path = plan_camera(image.size, SIZE, 1.3, motion_for(name))
         planes = prepare_yuv_planes(image, path)
-        for y, cb, cr in iter_yuv_frames(planes, path, int(SECONDS * FPS)):
-            proc.stdin.write(y + cb + cr)
+        for frame in iter_yuv_frames(planes, path, int(SECONDS * FPS)):
+            for plane in frame:  # bytes or numpy planes, depending on the engine version
+                proc.stdin.write(plane if isinstance(plane, bytes) else plane.tobytes())
     proc.stdin.close()
     assert proc.wait() == 0
     return out

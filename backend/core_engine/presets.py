@@ -10,17 +10,20 @@ camera code, lossless reference) with each preset's exact encoder settings and s
 (``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``, frames paired by index). Measured 2026-11-30 on the 2-core dev machine
 (VMAF 0–100; ≥ 95 is commonly taken as visually transparent, 93+ as very good):
 
-=========  ==============================================  =====  ================
-preset     settings                                        VMAF   size vs Standard
-=========  ==============================================  =====  ================
-standard   ``-b:v 8000k -preset medium``                   98.35  1.00 (4.63 MB)
-high       ``-crf 18 -preset medium``                      98.76  1.56
-small      ``-b:v 2700k -maxrate 4000k -bufsize 8000k``    94.64  0.33
-           ``-preset medium``
-(tried)    the same with ``-preset slow``                  94.79  0.33, 1.6× the encode time
-=========  ==============================================  =====  ================
+=========  ===============================================  =====  ================
+preset     settings                                         VMAF   size vs Standard
+=========  ===============================================  =====  ================
+standard   ``-b:v 8000k -preset veryfast -tune psnr``       96.50  1.00 (4.52 MB)
+           (the engine's default encoder)
+high       ``-crf 18 -preset veryfast -tune psnr``          98.20  1.91
+small      ``-b:v 2700k -maxrate 4000k -bufsize 8000k``     94.64  0.34 (1.53 MB)
+           ``-preset medium`` (no tune)
+(tried)    small's rates with ``veryfast -tune psnr``       87.84  0.34
+(tried)    small's rates with ``-preset slow``              94.79  0.33, 1.6× medium's encode time
+=========  ===============================================  =====  ================
 
-Small keeps preset ``medium``: ``slow`` gained 0.15 VMAF at the same size for 60 % more encoding time.
+At a third of the bits the encoder's effort pays: Small uses preset ``medium`` (6.8 VMAF above ``veryfast`` +
+``tune psnr`` at the same size); ``slow`` gained only 0.15 more for 60 % more encoding time.
 """
 
 from __future__ import annotations
@@ -73,13 +76,15 @@ MAX_ASPECT = 3.0
 
 #: ``Project.quality`` values → video encoder settings (audio is the same for all: AAC 192 kb/s, 48 kHz).
 QUALITY_PRESETS: dict[str, EncoderSettings] = {
-    # Standard: the seeds' H.264 at 8000 kb/s, preset medium (the default). Measured: VMAF 98.35, 1.00× size.
+    # Standard: the seeds' H.264 at 8000 kb/s with the engine's default encoder (preset veryfast, tune psnr).
+    # Measured: VMAF 96.50, 4.52 MB for the 6 s test clip.
     "standard": EncoderSettings(),
-    # High: constant quality CRF 18 (the seeds' Render API), preset medium. Measured: VMAF 98.76, 1.56× Standard.
+    # High: constant quality CRF 18 (the seeds' Render API), engine default preset. Measured: VMAF 98.20, 1.91×
+    # Standard's size.
     "high": EncoderSettings(crf=18),
-    # Small, for sharing: 2700 kb/s average capped at 4000 kb/s, preset medium (a third of the bytes).
-    # Measured: VMAF 94.64, 0.33× Standard (preset slow: 94.79 for 1.6× the encode time).
-    "small": EncoderSettings(bitrate="2700k", maxrate="4000k", bufsize="8000k"),
+    # Small, for sharing: 2700 kb/s average capped at 4000 kb/s, preset medium without tune (a third of the bytes).
+    # Measured: VMAF 94.64, 0.34× Standard (veryfast + tune psnr: 87.84; slow: 94.79 for 1.6× the encode time).
+    "small": EncoderSettings(bitrate="2700k", preset="medium", tune="", maxrate="4000k", bufsize="8000k"),
 }
 
 #: Quick preview: the short side of the draft, pixels (480p), and its highest frame rate.
