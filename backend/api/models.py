@@ -19,6 +19,14 @@ class ProjectStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
 
 
+class CaptionMode(models.TextChoices):
+    """Captions of a render: none, whole phrases, or phrases with the spoken word highlighted."""
+
+    OFF = "off", "Off"
+    SENTENCE = "sentence", "Sentence"
+    WORD = "word", "Word"
+
+
 def text_hash(text: str) -> str:
     """SHA-256 hex digest of a narration text, used to tell whether audio was made from the current text."""
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
@@ -61,6 +69,10 @@ class Project(models.Model):
     # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
     # rendered_at (ISO 8601)}.
     output_info = models.JSONField(null=True, blank=True)
+    # Captions (core_engine.captions): "off" | "sentence" | "word", and the style keys the user set
+    # ({font, color, size, position, background, highlight_color}, all optional; api.captions fills the rest).
+    caption_mode = models.CharField(max_length=8, choices=CaptionMode.choices, default=CaptionMode.OFF)
+    caption_style = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

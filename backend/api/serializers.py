@@ -7,6 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.captions import CaptionStyleField
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
@@ -80,6 +81,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     output_info = OutputInfoField(read_only=True, allow_null=True)
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    caption_style = CaptionStyleField(required=False)
 
     class Meta:
         model = Project
@@ -98,6 +100,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "render_error",
             "segment_count",
             "thumbnail_url",
+            "caption_mode",
+            "caption_style",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
 
