@@ -25,6 +25,8 @@ __all__ = [
     "CaptionStyleField",
     "CaptionStyleSerializer",
     "CaptionsFileView",
+    "CaptionsSrtView",
+    "CaptionsVttView",
     "caption_options",
     "effective_caption_style",
 ]
@@ -104,30 +106,51 @@ _TYPES = {"srt": "application/x-subrip; charset=utf-8", "vtt": "text/vtt; charse
 
 
 class CaptionsFileView(APIView):
-    """``GET /api/projects/{id}/captions.srt`` and ``captions.vtt``: the captions of the last good video, timed to
-    it; ``?download=1`` sends it as an attachment named after the project."""
+    """``GET /api/projects/{id}/captions.srt`` and ``captions.vtt`` (:attr:`fmt`): the captions of the last good
+    video, timed to it; ``?download=1`` sends the file as an attachment named after the project. 404 when the
+    project has no video, or its video was rendered without captions."""
 
-    @extend_schema(
-        operation_id="project_captions_file",
-        parameters=[OpenApiParameter("download", OpenApiTypes.BOOL, required=False)],
-        responses={
-            (200, "text/vtt"): OpenApiResponse(OpenApiTypes.STR, "WebVTT (captions.vtt) or SubRip (captions.srt)."),
-            **errors(404),
-        },
-    )
-    def get(self, request: Request, pk: str, fmt: str) -> FileResponse:
-        project = get_object_or_404(Project, pk=pk)
-        if fmt not in _TYPES or not project.output_path:
+    fmt = "vtt"
+
+    def get(self, request: Request, id: str) -> FileResponse:
+        project = get_object_or_404(Project, pk=id)
+        if not project.output_path:
             raise Http404("This project has no rendered video with captions.")
         output = Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)
-        path = next(p for p in sidecar_paths(output) if p.suffix == f".{fmt}")
+        path = next(p for p in sidecar_paths(output) if p.suffix == f".{self.fmt}")
         if not path.is_file():
             raise Http404("The last rendered video has no captions; turn captions on and render again.")
         download = request.query_params.get("download") in ("1", "true")
         name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", project.title).strip() or "captions"
         return FileResponse(
-            open(path, "rb"),
-            as_attachment=download,
-            filename=f"{name}.{fmt}",
-            content_type=_TYPES[fmt],
+            open(path, "rb"), as_attachment=download, filename=f"{name}.{self.fmt}", content_type=_TYPES[self.fmt]
         )
+
+
+_DOWNLOAD = OpenApiParameter("download", OpenApiTypes.BOOL, required=False, description="Send as an attachment.")
+
+
+class CaptionsSrtView(CaptionsFileView):
+    """``GET /api/projects/{id}/captions.srt``: SubRip captions of the last good video."""
+
+    fmt = "srt"
+
+    @extend_schema(
+        parameters=[_DOWNLOAD],
+        responses={(200, "application/x-subrip"): OpenApiResponse(OpenApiTypes.STR, "SubRip text."), **errors(404)},
+    )
+    def get(self, request: Request, id: str) -> FileResponse:
+        return super().get(request, id)
+
+
+class CaptionsVttView(CaptionsFileView):
+    """``GET /api/projects/{id}/captions.vtt``: WebVTT captions of the last good video (for a ``<track>``)."""
+
+    fmt = "vtt"
+
+    @extend_schema(
+        parameters=[_DOWNLOAD],
+        responses={(200, "text/vtt"): OpenApiResponse(OpenApiTypes.STR, "WebVTT text."), **errors(404)},
+    )
+    def get(self, request: Request, id: str) -> FileResponse:
+        return super().get(request, id)

@@ -1,10 +1,10 @@
 """API routes (DESIGN §4), mounted under ``/api/``."""
 
-from django.urls import path, re_path
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import views
-from api.captions import CaptionsFileView
+from api.captions import CaptionsSrtView, CaptionsVttView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -16,8 +16,7 @@ urlpatterns = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/voices/", views.VoicesView.as_view(), name="voices"),
     path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),
-    re_path(
-        r"^projects/(?P<pk>[0-9a-f-]{36})/captions\.(?P<fmt>srt|vtt)$", CaptionsFileView.as_view(), name="captions-file"
-    ),
+    path("projects/<uuid:id>/captions.srt", CaptionsSrtView.as_view(), name="captions-srt"),
+    path("projects/<uuid:id>/captions.vtt", CaptionsVttView.as_view(), name="captions-vtt"),
     *router.urls,
 ]

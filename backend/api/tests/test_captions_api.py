@@ -89,4 +89,4 @@ def test_captions_file_404s(client: APIClient) -> None:
     pid = create_project(client)["id"]
     assert_error(client.get(f"/api/projects/{pid}/captions.srt"), 404)
     assert client.get("/api/projects/00000000-0000-0000-0000-000000000000/captions.vtt").status_code == 404
-    assert client.get(f"/api/projects/{pid}/captions.txt").status_code == 404
+    assert client.get(f"/api/projects/{pid}/captions.txt").status_code == 404  # only srt and vtt
