@@ -3,6 +3,7 @@ screen, word timings, frame snapping, ASS / SRT / WebVTT output."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -55,7 +56,7 @@ def test_cues_keep_broadcast_limits_and_all_the_text(max_units: int) -> None:
     for c in cues:
         assert 1 <= len(c.lines) <= 2
         assert all(text_units(line) <= max_units for line in c.lines), c.lines
-    for a, b in zip(cues, cues[1:], strict=False):
+    for a, b in itertools.pairwise(cues):
         assert a.end <= b.start + 1e-9 and a.start < a.end
     assert cues[0].start == 0.0 and cues[-1].end <= duration
 
@@ -142,7 +143,7 @@ def test_word_mode_highlights_each_word_once_in_frame_order() -> None:
     events = segment_events(cues, CaptionOptions(mode="word"), fps=12, frames=24)
     assert len(events) == 4
     assert events[0][0] == 0 and events[-1][1] == 24
-    assert all(a[1] == b[0] for a, b in zip(events, events[1:], strict=False))  # no gap, no overlap
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(events))  # no gap, no overlap
     for (_, _, ass), word in zip(events, ["Hello", "brave", "new", "world."], strict=True):
         assert ass.count("\\1c") == 1 and ("\\1c&H00D4FF&}" + word + "{\\r}") in ass
     sentence = segment_events(cues, CaptionOptions(mode="sentence"), fps=12, frames=24)
