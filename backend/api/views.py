@@ -26,7 +26,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
-from api.importers import StoryImportError, parse_json_segments, parse_text_story
+from api.importers import MAX_SEGMENTS, StoryImportError, parse_json_segments, parse_text_story
+from api.locks import project_lock
+from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import (
     GenerateAllNarrationResponseSerializer,
@@ -61,6 +63,11 @@ logger = logging.getLogger(__name__)
 _ORDERED_SEGMENTS = Prefetch("segments", queryset=Segment.objects.order_by("sequence_index"))
 # What the dashboard list needs of a project's segments, computed by the database instead of loading every segment.
 _FIRST_IMAGE = Segment.objects.filter(project=OuterRef("pk")).order_by("sequence_index").values("image_file")[:1]
+
+
+def _fresh(project_id: object) -> Project:
+    """The project row as it is now (call under :func:`api.locks.project_lock`); 404 when it was deleted."""
+    return get_object_or_404(Project.objects.only("id", "status"), pk=project_id)
 
 
 def _refuse_while_processing(project: Project, what: str) -> None:
@@ -100,13 +107,16 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
 
     def perform_update(self, serializer: ProjectSerializer) -> None:
-        _refuse_while_processing(serializer.instance, "changing the project")
-        serializer.save()
+        with project_lock(serializer.instance.pk):
+            _refuse_while_processing(_fresh(serializer.instance.pk), "changing the project")
+            serializer.instance.refresh_from_db()  # save() writes every field: never an out-of-date status
+            serializer.save()
 
     def perform_destroy(self, instance: Project) -> None:
-        _refuse_while_processing(instance, "deleting the project")
-        folder = Path(settings.MEDIA_ROOT) / instance.media_dir
-        instance.delete()
+        with project_lock(instance.pk):
+            _refuse_while_processing(_fresh(instance.pk), "deleting the project")
+            folder = Path(settings.MEDIA_ROOT) / instance.media_dir
+            instance.delete()
         shutil.rmtree(folder, ignore_errors=True)
 
     # -- import -----------------------------------------------------------------------------------------------------
@@ -150,14 +160,18 @@ class ProjectViewSet(viewsets.ModelViewSet):
             400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
             **errors(404),
             409: OpenApiResponse(RenderConflictErrorSerializer, "A render of this project is already running."),
-            **errors(500),
+            **errors(500, 507),
         },
     )
     @action(detail=True, methods=["post"])
     def render(self, request: Request, pk: str | None = None) -> Response:
-        """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
-        project = self.get_object()
-        task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
+        """Start rendering the project's video in the background (202), or say why not (400/409/500/507)."""
+        # Accepted under the project lock: an edit accepted earlier is complete, later edits see PROCESSING.
+        with project_lock(pk):
+            project = self.get_object()
+            if project.status != ProjectStatus.PROCESSING:
+                check_disk_space_for_render(project)  # InsufficientDiskSpace 507
+            task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
         total = len(project.segments.all())
         return Response(
             {
@@ -215,11 +229,11 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def reorder(self, request: Request, pk: str | None = None) -> Response:
         """Put the segments in the given order; the ids must be exactly the project's segments."""
         project = self.get_object()
-        _refuse_while_processing(project, "reordering segments")
         body = ReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ids = [str(i) for i in body.validated_data["segment_ids"]]
-        with transaction.atomic():
+        with project_lock(project.pk), transaction.atomic():
+            _refuse_while_processing(_fresh(project.pk), "reordering segments")
             segments = {str(s.id): s for s in Segment.objects.filter(project=project)}
             if len(ids) != len(set(ids)) or set(ids) != set(segments):
                 raise ValidationError(
@@ -274,8 +288,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
         if not todo:
             return Response({"task_id": None, **counts, "message": "Every segment already has narration."})
         task_id = f"tts_all_{project.pk}"
+        # What each segment's audio is now: when the job runs it skips segments whose audio changed meanwhile.
+        queued_audio = {str(s.id): s.audio_file.name or "" for s in segments if str(s.id) in todo}
         try:
-            TaskManager.get_instance().submit_task(narration_task_function, task_id, todo, task_id=task_id)
+            TaskManager.get_instance().submit_task(
+                narration_task_function, task_id, todo, queued_audio, task_id=task_id
+            )
         except RuntimeError:
             raise Conflict("Narration for this project is already being generated.") from None
         return Response(
@@ -316,8 +334,10 @@ class SegmentViewSet(
 
     def perform_create(self, serializer: SegmentSerializer) -> None:
         project = serializer.validated_data["project"]
-        _refuse_while_processing(project, "adding segments")
-        with transaction.atomic():
+        with project_lock(project.pk), transaction.atomic():
+            _refuse_while_processing(_fresh(project.pk), "adding segments")
+            if Segment.objects.filter(project=project).count() >= MAX_SEGMENTS:
+                raise ValidationError({"project": [f"A project can have at most {MAX_SEGMENTS} segments."]})
             last = Segment.objects.filter(project=project).aggregate(m=Max("sequence_index"))["m"]
             serializer.save(sequence_index=0 if last is None else last + 1)
             project.save(update_fields=["updated_at"])
@@ -330,32 +350,42 @@ class SegmentViewSet(
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
                 raise ValidationError({name: ["Send the file as multipart/form-data."]})
-        if segment.is_locked and (image or audio or set(fields) - {"is_locked"}):
-            raise Conflict("This segment is locked; unlock it to change it.")
-        if image or audio:
-            _refuse_while_processing(segment.project, "changing images and narration")
+        self._refuse_change(segment, bool(image or audio), set(fields))
         serializer = self.get_serializer(segment, data=fields, partial=True)
         serializer.is_valid(raise_exception=True)
         # Check every file before storing anything, so a refused upload changes nothing.
         image_ext = validate_image_upload(image) if image else None
-        audio_duration = validate_audio_upload(audio) if audio else None
-        with transaction.atomic():
+        checked_audio = validate_audio_upload(audio) if audio else None
+        with project_lock(segment.project_id), transaction.atomic():
+            # Checked again under the lock: a render accepted or a lock set while the files were checked wins.
+            segment = get_object_or_404(Segment.objects.select_related("project"), pk=segment.pk)
+            self._refuse_change(segment, bool(image or audio), set(fields))
+            serializer.instance = segment
             segment = serializer.save()
             if image:
                 store_image(segment, image, image_ext)
-            if audio:
-                store_audio(segment, audio, audio_duration)
+            if checked_audio:
+                store_audio(segment, audio, checked_audio)
         if image or audio or fields:
             segment.project.save(update_fields=["updated_at"])
         if audio or "text_content" in fields:
             schedule_word_timings(segment)  # now, or in the background when long: see api.word_timings
         return Response(self.get_serializer(segment).data)
 
+    @staticmethod
+    def _refuse_change(segment: Segment, files: bool, fields: set[str]) -> None:
+        if segment.is_locked and (files or fields - {"is_locked"}):
+            raise Conflict("This segment is locked; unlock it to change it.")
+        if files:
+            _refuse_while_processing(segment.project, "changing images and narration")
+
     def perform_destroy(self, instance: Segment) -> None:
-        _refuse_while_processing(instance.project, "deleting segments")
-        files = [f.name for f in (instance.image_file, instance.audio_file) if f]
-        storage = instance.image_file.storage
-        with transaction.atomic():
+        with project_lock(instance.project_id), transaction.atomic():
+            # Re-read under the lock: a concurrent delete or reorder may have moved (or removed) this segment.
+            instance = get_object_or_404(Segment.objects.select_related("project"), pk=instance.pk)
+            _refuse_while_processing(instance.project, "deleting segments")
+            files = [f.name for f in (instance.image_file, instance.audio_file) if f]
+            storage = instance.image_file.storage
             project, index = instance.project, instance.sequence_index
             instance.delete()
             for seg in Segment.objects.filter(project=project, sequence_index__gt=index).order_by("sequence_index"):
@@ -381,7 +411,13 @@ class SegmentViewSet(
         _refuse_while_processing(segment.project, "changing narration")
         task_id = f"tts_{segment.pk}"
         try:
-            TaskManager.get_instance().submit_task(narration_task_function, task_id, [str(segment.pk)], task_id=task_id)
+            TaskManager.get_instance().submit_task(
+                narration_task_function,
+                task_id,
+                [str(segment.pk)],
+                {str(segment.pk): segment.audio_file.name or ""},
+                task_id=task_id,
+            )
         except RuntimeError:
             raise Conflict("Narration for this segment is already being generated.") from None
         return Response(

@@ -106,7 +106,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500). */
+    /** @description Start rendering the project's video in the background (202), or say why not (400/409/500/507). */
     post: operations["projects_render_create"];
     delete?: never;
     options?: never;
@@ -746,6 +746,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   projects_retrieve: {
@@ -798,6 +825,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -809,6 +854,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -853,6 +907,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -864,6 +936,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -950,6 +1031,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -961,6 +1060,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -999,6 +1107,24 @@ export interface operations {
           "application/json": components["schemas"]["RenderValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1017,8 +1143,26 @@ export interface operations {
           "application/json": components["schemas"]["RenderConflictError"];
         };
       };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
       500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not enough free disk space for the render. */
+      507: {
         headers: {
           [name: string]: unknown;
         };
@@ -1063,6 +1207,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1074,6 +1236,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1146,6 +1317,33 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
     };
   };
   schema_retrieve: {
@@ -1204,8 +1402,35 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1265,6 +1490,24 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1276,6 +1519,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1319,6 +1571,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1330,6 +1600,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1368,6 +1647,24 @@ export interface operations {
           "application/json": components["schemas"]["ValidationError"];
         };
       };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description No such object. */
       404: {
         headers: {
@@ -1379,6 +1676,15 @@ export interface operations {
       };
       /** @description Conflicts with the current state (segment locked, render running). */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -1437,6 +1743,33 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
