@@ -22,11 +22,13 @@ from api.models import CaptionMode, GlobalSettings, Project
 from api.schema import errors
 
 __all__ = [
+    "CaptionFilesField",
     "CaptionStyleField",
     "CaptionStyleSerializer",
     "CaptionsFileView",
     "CaptionsSrtView",
     "CaptionsVttView",
+    "caption_file_urls",
     "caption_options",
     "effective_caption_style",
 ]
@@ -80,6 +82,36 @@ class CaptionStyleField(serializers.Field):
         return {**current, **ser.validated_data}
 
 
+class CaptionFilesSerializer(serializers.Serializer):
+    """Media URLs of the caption files of the last good video."""
+
+    srt = serializers.CharField(help_text="SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt).")
+    vtt = serializers.CharField(help_text="WebVTT file, URL-relative; what the player's <track> loads.")
+
+
+@extend_schema_field(CaptionFilesSerializer)
+class CaptionFilesField(serializers.Field):
+    """``caption_files`` of a project (read-only, the whole project as source): ``{srt, vtt}`` URL-relative media
+    paths of the captions that go with the last good video, or ``null`` when it has none. Media URLs need no API
+    token, so a ``<track>`` element can load them."""
+
+    def to_representation(self, value: Project) -> dict[str, str] | None:
+        return caption_file_urls(value)
+
+
+def caption_file_urls(project: Project) -> dict[str, str] | None:
+    """``{"srt": url, "vtt": url}`` (URL-relative, beside ``output_path``) when the last good video has captions,
+    else ``None``."""
+    if not project.output_path or project.status != "COMPLETED":
+        return None
+    output = Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)
+    paths = sidecar_paths(output)
+    if not all(p.is_file() for p in paths):
+        return None
+    folder = project.output_path.rsplit("/", 1)[0]
+    return {p.suffix[1:]: f"{folder}/{p.name}" for p in paths}
+
+
 def effective_caption_style(stored: dict[str, Any] | None) -> CaptionStyle:
     """The style a render uses: :class:`CaptionStyle` defaults, then the global ``subtitle_font`` /
     ``subtitle_color``, then the keys stored on the project."""
@@ -128,6 +160,7 @@ class CaptionsFileView(APIView):
 
 
 _DOWNLOAD = OpenApiParameter("download", OpenApiTypes.BOOL, required=False, description="Send as an attachment.")
+_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The project.")
 
 
 class CaptionsSrtView(CaptionsFileView):
@@ -136,7 +169,7 @@ class CaptionsSrtView(CaptionsFileView):
     fmt = "srt"
 
     @extend_schema(
-        parameters=[_DOWNLOAD],
+        parameters=[_ID, _DOWNLOAD],
         responses={(200, "application/x-subrip"): OpenApiResponse(OpenApiTypes.STR, "SubRip text."), **errors(404)},
     )
     def get(self, request: Request, id: str) -> FileResponse:
@@ -149,7 +182,7 @@ class CaptionsVttView(CaptionsFileView):
     fmt = "vtt"
 
     @extend_schema(
-        parameters=[_DOWNLOAD],
+        parameters=[_ID, _DOWNLOAD],
         responses={(200, "text/vtt"): OpenApiResponse(OpenApiTypes.STR, "WebVTT text."), **errors(404)},
     )
     def get(self, request: Request, id: str) -> FileResponse:

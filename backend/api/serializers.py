@@ -8,7 +8,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.captions import CaptionStyleField
+from api.captions import CaptionFilesField, CaptionStyleField
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
@@ -84,6 +84,7 @@ class ProjectSerializer(serializers.ModelSerializer):
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     caption_style = CaptionStyleField(required=False)
+    caption_files = CaptionFilesField(source="*", read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -104,6 +105,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "thumbnail_url",
             "caption_mode",
             "caption_style",
+            "caption_files",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
 

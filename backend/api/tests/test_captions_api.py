@@ -76,6 +76,12 @@ def test_render_with_captions_has_soft_track_and_sidecars(client: APIClient, tmp
     resp = client.get(f"/api/projects/{pid}/captions.srt", {"download": "1"})
     assert resp.status_code == 200 and "attachment" in resp["Content-Disposition"]
     assert "00:00:00,000 --> 00:00:01,500\nSegment 1." in b"".join(resp.streaming_content).decode()
+    files = client.get(f"/api/projects/{pid}/").data["caption_files"]
+    assert files == {
+        "srt": status["output_url"].replace("final.mp4", "captions.srt"),
+        "vtt": status["output_url"].replace("final.mp4", "captions.vtt"),
+    }
+    assert fetch(client, files["vtt"])[1].decode() == text  # the media URL a <track> loads, no token needed
     video = Path(settings.MEDIA_ROOT) / status["output_url"].removeprefix(settings.MEDIA_URL)
     assert mp4_video_samples(video) == 30
     # captions off again: the next render has none, and the sidecars go with them
@@ -83,6 +89,7 @@ def test_render_with_captions_has_soft_track_and_sidecars(client: APIClient, tmp
     assert render_and_wait(client, pid)["status"] == "COMPLETED"
     assert fetch(client, f"/api/projects/{pid}/captions.srt")[0] == 404
     assert fetch(client, f"/api/projects/{pid}/captions.vtt")[0] == 404
+    assert client.get(f"/api/projects/{pid}/").data["caption_files"] is None
 
 
 def test_captions_file_404s(client: APIClient) -> None:
