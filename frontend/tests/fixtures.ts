@@ -47,6 +47,16 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     render_error: null,
     segment_count: 2,
     thumbnail_url: null,
+    caption_mode: "off",
+    caption_style: {
+      font: "Noto Sans",
+      color: "#FFFFFF",
+      size: 56,
+      position: "bottom",
+      background: "outline",
+      highlight_color: "#FFD400",
+    },
+    caption_files: null,
     ...overrides,
   };
 }

@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 
 import { LoadErrorAlert } from "@/components/load-error-alert";
 import { NarrationToolbar } from "@/components/editor/narration-toolbar";
+import { CaptionsPanel } from "@/components/editor/captions-panel";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
 import { SegmentCard } from "@/components/editor/segment-card";
@@ -139,6 +140,7 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
         <aside className="grid gap-4 lg:sticky lg:top-20" aria-label="Export">
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
+          <CaptionsPanel project={project} disabled={rendering} onSave={updateProject} />
         </aside>
       </div>
     </div>

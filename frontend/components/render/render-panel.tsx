@@ -1,14 +1,14 @@
 "use client";
 
-import { useMemo } from "react";
+import { useEffect, useMemo } from "react";
 
 import { RenderButton } from "@/components/render/render-button";
 import { RenderProgress } from "@/components/render/render-progress";
 import { VideoPreview } from "@/components/render/video-preview";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { getVideoUrl } from "@/lib/api";
+import { getCaptionsUrl, getVideoUrl } from "@/lib/api";
 import { describeRenderBlockers } from "@/lib/render-readiness";
-import { useRenderStore } from "@/lib/stores";
+import { useProjectStore, useRenderStore } from "@/lib/stores";
 import type { ProjectDetail } from "@/lib/types";
 import { pluralize } from "@/lib/utils";
 
@@ -20,6 +20,12 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
   const renderVersion = useRenderStore((s) => s.renderVersion);
   const startRender = useRenderStore((s) => s.startRender);
   const downloadVideo = useRenderStore((s) => s.downloadVideo);
+  const reloadProject = useProjectStore((s) => s.reloadProject);
+
+  // A finished render changes the project's output facts and caption files: fetch them.
+  useEffect(() => {
+    if (renderStatus === "completed") void reloadProject(project.id);
+  }, [renderStatus, project.id, reloadProject]);
 
   const blockers = useMemo(() => describeRenderBlockers(project.segments), [project.segments]);
   const videoUrl = outputUrl ?? project.output_url;
@@ -67,6 +73,14 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
               info={project.output_info}
               title={project.title}
               onDownload={() => downloadVideo(project.id)}
+              captions={
+                project.caption_files
+                  ? {
+                      srt: getCaptionsUrl(project.caption_files.srt),
+                      vtt: getCaptionsUrl(project.caption_files.vtt),
+                    }
+                  : null
+              }
             />
           </CardContent>
         )}
