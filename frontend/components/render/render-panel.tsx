@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useMemo } from "react";
+import { useMemo } from "react";
 
 import { RenderButton } from "@/components/render/render-button";
 import { RenderProgress } from "@/components/render/render-progress";
@@ -8,24 +8,18 @@ import { VideoPreview } from "@/components/render/video-preview";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { getCaptionsUrl, getVideoUrl } from "@/lib/api";
 import { describeRenderBlockers } from "@/lib/render-readiness";
-import { useProjectStore, useRenderStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { ProjectDetail } from "@/lib/types";
 import { pluralize } from "@/lib/utils";
 
 /** Export: the render action, its live progress, and the latest video. */
 export function RenderPanel({ project }: { project: ProjectDetail }) {
-  const renderStatus = useRenderStore((s) => s.renderStatus);
-  const renderError = useRenderStore((s) => s.renderError);
-  const outputUrl = useRenderStore((s) => s.outputUrl);
-  const renderVersion = useRenderStore((s) => s.renderVersion);
-  const startRender = useRenderStore((s) => s.startRender);
-  const downloadVideo = useRenderStore((s) => s.downloadVideo);
-  const reloadProject = useProjectStore((s) => s.reloadProject);
-
-  // A finished render changes the project's output facts and caption files: fetch them.
-  useEffect(() => {
-    if (renderStatus === "completed") void reloadProject(project.id);
-  }, [renderStatus, project.id, reloadProject]);
+  const renderStatus = useAppStore((s) => s.renderStatus);
+  const renderError = useAppStore((s) => s.renderError);
+  const outputUrl = useAppStore((s) => s.outputUrl);
+  const renderVersion = useAppStore((s) => s.renderVersion);
+  const startRender = useAppStore((s) => s.startRender);
+  const downloadVideo = useAppStore((s) => s.downloadVideo);
 
   const blockers = useMemo(() => describeRenderBlockers(project.segments), [project.segments]);
   const videoUrl = outputUrl ?? project.output_url;
