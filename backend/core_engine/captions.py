@@ -481,6 +481,10 @@ def ass_header(options: CaptionOptions, width: int, height: int) -> str:
         f"{outline_colour},{_ass_colour('#000000', 0x80)},0,0,0,0,100,100,0,0,{border_style},{outline},{shadow},"
         f"{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},1"
     )
+    word = (
+        f"Style: Word,{font},{lay.font_size},{_ass_colour(st.highlight_color)},{_ass_colour(st.highlight_color)},"
+        f"&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,0,0,{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},1"
+    )
     return (
         "[Script Info]\nScriptType: v4.00+\n"
         f"PlayResX: {width}\nPlayResY: {height}\nWrapStyle: 0\nScaledBorderAndShadow: yes\n"
@@ -489,20 +493,21 @@ def ass_header(options: CaptionOptions, width: int, height: int) -> str:
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
         "MarginR, MarginV, Encoding\n"
-        f"{style}\n\n"
+        f"{style}\n{word}\n\n"
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
 
 
-def _highlighted(cue: Cue, index: int, colour: str) -> str:
-    """The cue's ASS text with word ``index`` in ``colour``."""
+def _highlighted(cue: Cue, index: int) -> str:
+    """The cue's ASS text for the highlight layer: every glyph transparent but word ``index``, so it lands exactly
+    on that word of the cue drawn underneath (same text, same layout)."""
     out = []
     for ln, line in enumerate(cue.lines):
-        parts, pos = [], 0
+        parts, pos = ["{\\1a&HFF&}"], 0
         for k, w in enumerate(cue.words):
             if w.line != ln or k != index:
                 continue
-            parts += [_ass_escape(line[pos : w.a]), f"{{\\1c{colour}}}", _ass_escape(line[w.a : w.b]), "{\\r}"]
+            parts += [_ass_escape(line[pos : w.a]), "{\\1a&H00&}", _ass_escape(line[w.a : w.b]), "{\\1a&HFF&}"]
             pos = w.b
         parts.append(_ass_escape(line[pos:]))
         out.append("".join(parts))
@@ -514,25 +519,28 @@ def frame_at(t: float, fps: int, frames: int) -> int:
     return min(max(math.ceil(t * fps - 1e-6), 0), frames)
 
 
-def segment_events(cues: Sequence[Cue], options: CaptionOptions, fps: int, frames: int) -> list[tuple[int, int, str]]:
-    """The ASS events of one segment as ``(first frame, end frame, ASS text)`` with frames counted from the
-    segment's first frame, clipped to its ``frames`` frames and dropped when empty. Sentence mode: one event per
-    cue. Word mode: one event per word of each cue, the cue's text with that word in the highlight colour, from the
-    word's start to the next word's start (the first from the cue's start, the last to its end)."""
-    events: list[tuple[int, int, str]] = []
-    hl = options.style.highlight_color
-    colour = f"&H{hl[5:7]}{hl[3:5]}{hl[1:3]}&".upper()
+def segment_events(
+    cues: Sequence[Cue], options: CaptionOptions, fps: int, frames: int
+) -> list[tuple[int, int, int, str]]:
+    """The ASS events of one segment as ``(first frame, end frame, layer, ASS text)`` with frames counted from the
+    segment's first frame, clipped to its ``frames`` frames and dropped when empty. Layer 0 (style ``Default``):
+    one event per cue, its whole text. Word mode adds layer 1 (style ``Word``: highlight colour, no border): one
+    event per word, from the word's start to the next word's start (the first from the cue's start, the last to its
+    end), showing only that word over the cue. Two layers rather than colour changes inside one event, because
+    libass starts a new box at every colour change and translucent boxes would overlap."""
+    events: list[tuple[int, int, int, str]] = []
     for cue in cues:
         a, b = frame_at(cue.start, fps, frames), frame_at(cue.end, fps, frames)
-        if options.mode != "word" or not cue.words:
-            if b > a:
-                events.append((a, b, "\\N".join(_ass_escape(line) for line in cue.lines)))
+        if b <= a:
             continue
-        for k, _w in enumerate(cue.words):
+        events.append((a, b, 0, "\\N".join(_ass_escape(line) for line in cue.lines)))
+        if options.mode != "word":
+            continue
+        for k in range(len(cue.words)):
             ws = a if k == 0 else max(a, frame_at(cue.words[k].start, fps, frames))
             we = b if k + 1 == len(cue.words) else min(b, frame_at(cue.words[k + 1].start, fps, frames))
             if we > ws:
-                events.append((ws, we, _highlighted(cue, k, colour)))
+                events.append((ws, we, 1, _highlighted(cue, k)))
     return events
 
 
@@ -547,15 +555,14 @@ def _ass_time(frame: int, fps: int) -> str:
     return f"{h}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def ass_document(header: str, pieces: Sequence[tuple[int, Sequence[tuple[int, int, str]]]], fps: int) -> str:
+def ass_document(header: str, pieces: Sequence[tuple[int, Sequence[tuple[int, int, int, str]]]], fps: int) -> str:
     """A whole ASS script: ``header`` (:func:`ass_header`) and the events of each piece ``(first frame of the
     piece in the stream, its events from :func:`segment_events`)`` moved to stream frames."""
     lines = [header]
     for offset, events in pieces:
-        for a, b, text in events:
-            lines.append(
-                f"Dialogue: 0,{_ass_time(offset + a, fps)},{_ass_time(offset + b, fps)},Default,,0,0,0,,{text}\n"
-            )
+        for a, b, layer, text in events:
+            start, end, style = _ass_time(offset + a, fps), _ass_time(offset + b, fps), "Word" if layer else "Default"
+            lines.append(f"Dialogue: {layer},{start},{end},{style},,0,0,0,,{text}\n")
     return "".join(lines)
 
 

@@ -62,8 +62,8 @@ def caption_cues(segment: PlanSegment, duration: float, settings: RenderSettings
 
 def segment_caption_events(
     segment: PlanSegment, frame_count: int, settings: RenderSettings
-) -> list[tuple[int, int, str]]:
-    """ASS events ``(first frame, end frame, text)`` of one segment, frames counted from its first frame; ``[]``
+) -> list[tuple[int, int, int, str]]:
+    """ASS events ``(first frame, end frame, layer, text)`` of one segment, frames counted from its first frame; ``[]``
     when captions are off or the segment has no text."""
     opts = settings.captions
     if opts is None or frame_count <= 0:

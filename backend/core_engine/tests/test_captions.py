@@ -141,32 +141,36 @@ def test_word_mode_highlights_each_word_once_in_frame_order() -> None:
     text = "Hello brave new world."
     cues = build_cues(text, 2.0, timings_for(text, 0.45))
     events = segment_events(cues, CaptionOptions(mode="word"), fps=12, frames=24)
-    assert len(events) == 4
-    assert events[0][0] == 0 and events[-1][1] == 24
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(events))  # no gap, no overlap
-    for (_, _, ass), word in zip(events, ["Hello", "brave", "new", "world."], strict=True):
-        assert ass.count("\\1c") == 1 and ("\\1c&H00D4FF&}" + word + "{\\r}") in ass
+    assert events[0] == (0, 24, 0, "Hello brave new world.")  # the whole cue underneath
+    words = [e for e in events if e[2] == 1]
+    assert len(words) == 4 and len(events) == 5
+    assert words[0][0] == 0 and words[-1][1] == 24
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(words))  # no gap, no overlap
+    for (_, _, _, ass), word in zip(words, ["Hello", "brave", "new", "world."], strict=True):
+        assert ass.count("\\1a&H00&") == 1 and ("\\1a&H00&}" + word + "{\\1a&HFF&}") in ass
+        assert re.sub(r"{[^}]*}", "", ass) == text  # same text, same layout as the cue underneath
     sentence = segment_events(cues, CaptionOptions(mode="sentence"), fps=12, frames=24)
-    assert sentence == [(0, 24, "Hello brave new world.")]
+    assert sentence == [(0, 24, 0, "Hello brave new world.")]
 
 
 def test_events_are_clipped_to_the_segment_frames() -> None:
     cues = build_cues("A line of text.", 2.0)
-    assert segment_events(cues, CaptionOptions(), fps=12, frames=20) == [(0, 20, "A line of text.")]
+    assert segment_events(cues, CaptionOptions(), fps=12, frames=20) == [(0, 20, 0, "A line of text.")]
 
 
 def test_ass_text_cannot_inject_overrides() -> None:
     cues = build_cues(r"Braces {\b1} and back\Nslash.", 2.0)
-    ((_, _, text),) = segment_events(cues, CaptionOptions(), 10, 20)
+    ((_, _, _, text),) = segment_events(cues, CaptionOptions(), 10, 20)
     assert "{\\b1}" not in text and "\\{" in text and "\\N" not in text.replace("\\\u2060N", "")
 
 
 def test_ass_document_moves_events_to_stream_time_half_a_frame_early() -> None:
     header = ass_header(CaptionOptions(), 320, 180)
     assert "PlayResX: 320" in header and "Style: Default,Noto Sans," in header
-    doc = ass_document(header, [(0, [(0, 12, "a")]), (30, [(0, 6, "b")])], fps=12)
+    doc = ass_document(header, [(0, [(0, 12, 0, "a")]), (30, [(0, 6, 0, "b"), (2, 4, 1, "c")])], fps=12)
     assert "Dialogue: 0,0:00:00.00,0:00:00.96,Default,,0,0,0,,a" in doc
     assert "Dialogue: 0,0:00:02.46,0:00:02.96,Default,,0,0,0,,b" in doc
+    assert "Dialogue: 1,0:00:02.62,0:00:02.79,Word,,0,0,0,,c" in doc
 
 
 def test_ass_style_follows_options() -> None:
