@@ -1,8 +1,17 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
 import { expect, test, type APIRequestContext } from "@playwright/test";
 
 import { makeTestPng } from "./helpers/png";
 
 const RENDER_TIMEOUT = 180_000;
+const SCREENSHOTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "test-results",
+  "screenshots",
+);
 const BACKEND = process.env.STORYREEL_E2E_BACKEND_URL ?? "http://127.0.0.1:8765";
 
 /** A small two-segment project with pictures and built-in narration, made through the API (the editor flow itself
@@ -55,6 +64,11 @@ test("captions set in the editor are burned in, listed as a text track and downl
   page,
   request,
 }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(`console: ${message.text()}`);
+  });
   const projectId = await makeProject(request);
   await page.goto(`/projects/${projectId}`);
   const panel = page.getByTestId("captions-panel");
@@ -105,6 +119,9 @@ test("captions set in the editor are burned in, listed as a text track and downl
     )
     .toContain("The keeper climbed the stairs.");
 
+  await video.evaluate((element) => (element as HTMLVideoElement).pause());
+  await page.screenshot({ path: path.join(SCREENSHOTS, "editor-captions.png"), fullPage: true });
+
   // ── The captions download as SRT ─────────────────────────────────────────────────────────────────
   await page.getByRole("button", { name: "Captions", exact: true }).click();
   const downloadEvent = page.waitForEvent("download");
@@ -114,4 +131,5 @@ test("captions set in the editor are burned in, listed as a text track and downl
   const srt = await (await request.get(`${BACKEND}/api/projects/${projectId}/captions.srt`)).text();
   expect(srt).toMatch(/^1\n00:00:00,000 --> /);
   expect(srt).toContain("Then the light came on.");
+  expect(errors, errors.join("\n")).toEqual([]);
 });

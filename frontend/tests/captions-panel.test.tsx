@@ -64,7 +64,7 @@ describe("CaptionsPanel", () => {
 });
 
 describe("VideoPreview with captions", () => {
-  it("adds the WebVTT captions as a default text track and offers SRT and VTT", async () => {
+  it("lists the WebVTT captions as a text track (off: they are burned in) and offers SRT and VTT", async () => {
     render(
       <VideoPreview
         src={SRC}
@@ -80,6 +80,7 @@ describe("VideoPreview with captions", () => {
     const track = video.querySelector("track");
     expect(track).not.toBeNull();
     expect(track).toHaveAttribute("kind", "captions");
+    expect(track).not.toHaveAttribute("default");
     expect(track?.getAttribute("src")).toBe(`${CAPTIONS.vtt}?v=7`);
     await userEvent.click(screen.getByRole("button", { name: "Captions" }));
     expect(await screen.findByRole("menuitem", { name: "Captions (SRT)" })).toBeInTheDocument();

@@ -20,7 +20,8 @@ export interface VideoPreviewProps {
   info: OutputInfo | null;
   title: string;
   onDownload: () => void;
-  /** Absolute URLs of the captions that go with this video (WebVTT for the player, SRT and VTT to download). */
+  /** Absolute URLs of the captions that go with this video (WebVTT for the player, SRT and VTT to download). The
+   * track is listed but off by default: the same captions are burned into the picture. */
   captions?: { srt: string; vtt: string } | null;
   /** Language of the captions track (BCP 47, e.g. "en"). */
   captionsLanguage?: string;
@@ -79,7 +80,6 @@ export function VideoPreview({
               src={withCacheBuster(captions.vtt, version)}
               srcLang={captionsLanguage}
               label="Captions"
-              default
             />
           )}
           Your browser can&apos;t play this video. Use Download to save it instead.
