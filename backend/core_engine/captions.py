@@ -414,8 +414,8 @@ def build_cues(
         text: the segment's text (what the captions show, spacing and punctuation as written).
         duration: the segment's length in seconds (its narration); cues lie inside ``[0, duration]``.
         timings: word timings ``[{"word", "start", "end"}]`` (seconds from the segment start) for the words of
-            :func:`core_engine.alignment.split_words` of ``text``; ignored unless they match those words one for one,
-            in which case words are spread over the duration by character count.
+            :func:`core_engine.alignment.split_words` of ``text``; used when they match those words one for one,
+            otherwise (or when ``None``) the words are spread over the duration by character count.
         max_units: line budget in character units (:func:`text_units`), e.g. :attr:`CaptionLayout.max_units`.
         min_seconds: shortest time on screen of a cue (kept whenever the segment is long enough).
 
