@@ -5,32 +5,36 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
-from core_engine.render.progress import ProgressRecord, Stage
 from core_engine.render_utils import ffmpeg_version
 from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
 from api.importers import MAX_SEGMENTS, StoryImportError, parse_json_segments, parse_text_story
+from api.job_views import cancel_response, render_status_payload
 from api.locks import project_lock
 from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import (
+    CancelConflictSerializer,
+    CancelResponseSerializer,
     GenerateAllNarrationResponseSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
@@ -54,7 +58,7 @@ from api.serializers import (
     SegmentSerializer,
 )
 from api.task_manager import TaskManager
-from api.tasks import narration_task_function, render_task_id, start_render
+from api.tasks import narration_task_function, start_render
 from api.validators import validate_audio_upload, validate_image_upload
 from api.word_timings import schedule_word_timings
 
@@ -106,10 +110,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
 
-    def perform_update(self, serializer: ProjectSerializer) -> None:
-        with project_lock(serializer.instance.pk):
-            _refuse_while_processing(_fresh(serializer.instance.pk), "changing the project")
-            serializer.instance.refresh_from_db()  # save() writes every field: never an out-of-date status
+    def perform_update(self, serializer: BaseSerializer[Project]) -> None:
+        project = serializer.instance
+        assert project is not None  # UpdateModelMixin.update() builds the serializer around get_object()
+        with project_lock(project.pk):
+            _refuse_while_processing(_fresh(project.pk), "changing the project")
+            project.refresh_from_db()  # save() writes every field: never an out-of-date status
             serializer.save()
 
     def perform_destroy(self, instance: Project) -> None:
@@ -160,7 +166,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
             400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
             **errors(404),
             409: OpenApiResponse(RenderConflictErrorSerializer, "A render of this project is already running."),
-            **errors(500, 507),
+            **errors(500, 503, 507),
         },
     )
     @action(detail=True, methods=["post"])
@@ -187,26 +193,18 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @extend_schema(responses={200: RenderStatusResponseSerializer, **errors(404)})
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
-        """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
-        project = get_object_or_404(Project.objects.only("id", "status", "output_path", "render_error"), pk=pk)
-        progress = None
-        task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
-        if project.status == ProjectStatus.PROCESSING:
-            progress = task["progress"] if task else ProgressRecord().to_dict()
-            if not task or task["status"] == "PENDING":
-                progress["current_phase"] = "Queued: waiting for other work to finish"
-        elif project.status == ProjectStatus.COMPLETED:
-            total = task["progress"]["total_segments"] if task else 0
-            progress = ProgressRecord(total, total, 100, "Export complete", Stage.DONE, 0.0).to_dict()
-        return Response(
-            {
-                "project_id": str(project.pk),
-                "status": project.status,
-                "progress": progress,
-                "output_url": project.output_path if project.status == ProjectStatus.COMPLETED else None,
-                "error": project.render_error if project.status == ProjectStatus.FAILED else None,
-            }
-        )
+        """Render status from one database read of the project and its latest job (see api.job_views)."""
+        return Response(render_status_payload(str(pk)))
+
+    @extend_schema(
+        request=None,
+        responses={202: CancelResponseSerializer, 409: CancelConflictSerializer, **errors(404)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Stop the project's render: a queued one at once, a running one within 2 s (202); 409 when none runs."""
+        project = self.get_object()
+        return cancel_response(str(project.pk))
 
     @extend_schema(
         responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, "The MP4 as an attachment."), **errors(404)}
@@ -332,7 +330,7 @@ class SegmentViewSet(
     serializer_class = SegmentSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def perform_create(self, serializer: SegmentSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Segment]) -> None:
         project = serializer.validated_data["project"]
         with project_lock(project.pk), transaction.atomic():
             _refuse_while_processing(_fresh(project.pk), "adding segments")
@@ -346,6 +344,8 @@ class SegmentViewSet(
         segment = self.get_object()
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
+        if not isinstance(request.data, Mapping):  # a JSON array body
+            raise ValidationError({"non_field_errors": ["Send the segment's fields as an object."]})
         fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
@@ -362,7 +362,7 @@ class SegmentViewSet(
             self._refuse_change(segment, bool(image or audio), set(fields))
             serializer.instance = segment
             segment = serializer.save()
-            if image:
+            if image and image_ext:
                 store_image(segment, image, image_ext)
             if checked_audio:
                 store_audio(segment, audio, checked_audio)
@@ -384,7 +384,7 @@ class SegmentViewSet(
             # Re-read under the lock: a concurrent delete or reorder may have moved (or removed) this segment.
             instance = get_object_or_404(Segment.objects.select_related("project"), pk=instance.pk)
             _refuse_while_processing(instance.project, "deleting segments")
-            files = [f.name for f in (instance.image_file, instance.audio_file) if f]
+            files = [f.name for f in (instance.image_file, instance.audio_file) if f and f.name]
             storage = instance.image_file.storage
             project, index = instance.project, instance.sequence_index
             instance.delete()

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0002_segment_word_timings"),
+        ("api", "0003_job"),
     ]
 
     operations = [
