@@ -37,9 +37,8 @@ def segment_cache_key(
     It covers everything that decides the segment's pixels and bytes: the image file's content hash, the frame
     count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the video
     encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version, and, with captions on, the segment's burned-in
-    caption events and style (:func:`~core_engine.render.subtitles.segment_caption_fields`).
-    It does not cover the narration (beyond the
-    frame count), the file's name or location, or anything else about the project.
+    caption events and style (:func:`~core_engine.render.subtitles.segment_caption_fields`). It does not cover the
+    narration (beyond the frame count), the file's name or location, or anything else about the project.
 
     Raises:
         OSError: the image cannot be read for hashing (when ``image_sha256`` is not given).
