@@ -73,6 +73,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/captions.srt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.srt``: SubRip captions of the last good video. */
+    get: operations["projects_captions.srt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/projects/{id}/captions.vtt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.vtt``: WebVTT captions of the last good video (for a ``<track>``). */
+    get: operations["projects_captions.vtt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/": {
     parameters: {
       query?: never;
@@ -364,6 +398,8 @@ export interface components {
   schemas: {
     /** @enum {string} */
     BackendEnum: "embedded" | "celery";
+    /** @enum {string} */
+    BackgroundEnum: "none" | "box" | "outline";
     /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
     CancelConflict: {
       error: string;
@@ -397,6 +433,54 @@ export interface components {
       log_tail: string[];
       cancel: components["schemas"]["CancelEnum"];
       message: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFiles: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFilesRequest: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @enum {string} */
+    CaptionModeEnum: "off" | "sentence" | "word";
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyle: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
+    };
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyleRequest: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
     };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
@@ -583,6 +667,8 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -606,6 +692,8 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
+    /** @enum {string} */
+    PositionEnum: "bottom" | "middle";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -655,6 +743,9 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -681,6 +772,9 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
@@ -701,6 +795,8 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
@@ -1025,6 +1121,76 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.srt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description SubRip text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/x-subrip": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.vtt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebVTT text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/vtt": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

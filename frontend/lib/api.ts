@@ -253,6 +253,9 @@ export const getDownloadUrl = (projectId: string) => {
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
 
+/** Absolute URL of a caption file (`caption_files.srt` / `.vtt`, URL-relative media paths). */
+export const getCaptionsUrl = (mediaPath: string) => toAbsoluteMediaUrl(mediaPath);
+
 // ── Settings ──────────────────────────────────────────────────────────────────────────────────────
 
 export const getSettings = () => request<GlobalSettings>({ method: "GET", url: "/settings/" });
