@@ -19,6 +19,14 @@ class ProjectStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
 
 
+class CaptionMode(models.TextChoices):
+    """Captions of a render: none, whole phrases, or phrases with the spoken word highlighted."""
+
+    OFF = "off", "Off"
+    SENTENCE = "sentence", "Sentence"
+    WORD = "word", "Word"
+
+
 def text_hash(text: str) -> str:
     """SHA-256 hex digest of a narration text, used to tell whether audio was made from the current text."""
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
@@ -81,6 +89,10 @@ class Project(models.Model):
     music_volume = models.FloatField(default=-18.0, validators=[MinValueValidator(-40.0), MaxValueValidator(0.0)])
     ducking = models.BooleanField(default=True)
     loudness_target = models.IntegerField(choices=LoudnessTarget.choices, default=LoudnessTarget.STREAMING)
+    # Captions (core_engine.captions): "off" | "sentence" | "word", and the style keys the user set
+    # ({font, color, size, position, background, highlight_color}, all optional; api.captions fills the rest).
+    caption_mode = models.CharField(max_length=8, choices=CaptionMode.choices, default=CaptionMode.OFF)
+    caption_style = models.JSONField(default=dict, blank=True)
     # Encoder preset of the render (core_engine.presets.QUALITY_PRESETS): standard (H.264 8000k), high (CRF 18),
     # small (about a third of standard's size).
     quality = models.CharField(max_length=16, default="standard")

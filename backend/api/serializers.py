@@ -9,6 +9,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.captions import CaptionFilesField, CaptionStyleField
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
 from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
 from api.schema import CameraField, OutputInfoField, StorySegmentsField, WordTimingSerializer
@@ -110,6 +111,8 @@ class ProjectSerializer(serializers.ModelSerializer):
         required=False,
         error_messages={"invalid_choice": "Choose -14, -16 or -23 LUFS (got {input})."},
     )
+    caption_style = CaptionStyleField(required=False)
+    caption_files = CaptionFilesField(source="*", read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -132,6 +135,9 @@ class ProjectSerializer(serializers.ModelSerializer):
             "music_volume",
             "ducking",
             "loudness_target",
+            "caption_mode",
+            "caption_style",
+            "caption_files",
             "quality",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]

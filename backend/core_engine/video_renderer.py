@@ -23,9 +23,10 @@ from core_engine.render_utils import project_output_dir
 __all__ = ["build_project_plan", "preview_paths", "render_preview", "render_project"]
 
 
-def _plan_segment(n: int, seg: Any) -> PlanSegment:
+def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
     """The plan segment of ``seg`` (an ``api.models.Segment``, 1-based number ``n``); the duration is measured
-    from the audio file when it is not stored."""
+    from the audio file when it is not stored. With ``captions``, the text and up-to-date word timings come
+    along."""
     if not seg.image_file:
         raise RenderError(f"Segment {n} has no image yet.")
     if not seg.audio_file:
@@ -44,7 +45,20 @@ def _plan_segment(n: int, seg: Any) -> PlanSegment:
         camera = CameraSettings.from_json(seg.camera or None)
     except CameraError as exc:
         raise RenderError(f"Segment {n}: the camera setting is invalid ({exc}).") from None
-    return PlanSegment(str(seg.id), image_path, audio_path, float(duration), camera)
+    if not captions:
+        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), camera=camera)
+    from api.word_timings import ensure_word_timings
+
+    timings = ensure_word_timings(seg)
+    return PlanSegment(
+        str(seg.id),
+        image_path,
+        audio_path,
+        float(duration),
+        seg.text_content,
+        tuple(timings) if timings else None,
+        camera,
+    )
 
 
 def _quality_encoder(quality: str) -> Any:
@@ -60,7 +74,8 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
     The plan follows the project's segments ordered by ``sequence_index`` (image file, audio file and
     ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution and frame
     rate, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera``,
-    ``GlobalSettings.zoom_intensity``, and the project's music, music volume, ducking and loudness target
+    ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/``caption_style``, each segment's text and word
+    timings) and the project's music, music volume, ducking and loudness target
     (:class:`~core_engine.render.mix.MixSettings`). Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
     ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
 
@@ -68,6 +83,7 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         RenderError: the project does not exist or has no segments, or a segment lacks its image or narration or
             has an unreadable one (naming "Segment N", 1-based).
     """
+    from api.captions import caption_options
     from api.models import GlobalSettings, Project
     from django.conf import settings as django_settings
     from django.core.exceptions import ValidationError
@@ -85,6 +101,7 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         fps=int(project.framerate),
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
         encoder=_quality_encoder(project.quality),
+        captions=caption_options(project),
     )
     mix = MixSettings(
         music_path=Path(project.music_file.path) if project.music_file else None,
@@ -92,7 +109,8 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         ducking=bool(project.ducking),
         loudness_target=float(project.loudness_target),
     )
-    plan = RenderPlan(tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings, mix)
+    captions = settings.captions is not None
+    plan = RenderPlan(tuple(_plan_segment(n, seg, captions) for n, seg in enumerate(segments, 1)), settings, mix)
     media_root = Path(django_settings.MEDIA_ROOT)
     output = project_output_dir(media_root, str(project.id)) / "final.mp4"
     return plan, output, media_root / "projects" / str(project.id) / "cache"

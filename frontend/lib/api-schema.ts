@@ -73,6 +73,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/captions.srt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.srt``: SubRip captions of the last good video. */
+    get: operations["projects_captions.srt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/projects/{id}/captions.vtt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.vtt``: WebVTT captions of the last good video (for a ``<track>``). */
+    get: operations["projects_captions.vtt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/": {
     parameters: {
       query?: never;
@@ -402,6 +436,8 @@ export interface components {
   schemas: {
     /** @enum {string} */
     BackendEnum: "embedded" | "celery";
+    /** @enum {string} */
+    BackgroundEnum: "none" | "box" | "outline";
     /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
     Camera: {
       /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
@@ -459,6 +495,54 @@ export interface components {
       log_tail: string[];
       cancel: components["schemas"]["CancelEnum"];
       message: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFiles: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFilesRequest: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @enum {string} */
+    CaptionModeEnum: "off" | "sentence" | "word";
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyle: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
+    };
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyleRequest: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
     };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
@@ -647,6 +731,8 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
       /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
       quality?: components["schemas"]["QualityEnum"];
     };
@@ -673,6 +759,8 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
+    /** @enum {string} */
+    PositionEnum: "bottom" | "middle";
     /** @description ``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project. */
     PreviewStatus: {
       /** @description preview_<project id> */
@@ -745,6 +833,9 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
       /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
       quality: components["schemas"]["QualityEnum"];
     };
@@ -773,6 +864,9 @@ export interface components {
       music_volume: number;
       ducking: boolean;
       loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
       /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
       quality: components["schemas"]["QualityEnum"];
       readonly segments: components["schemas"]["Segment"][];
@@ -795,6 +889,8 @@ export interface components {
       music_volume?: number;
       ducking?: boolean;
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
       /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
       quality?: components["schemas"]["QualityEnum"];
     };
@@ -1125,6 +1221,76 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.srt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description SubRip text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/x-subrip": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.vtt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebVTT text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/vtt": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -254,6 +254,9 @@ export const getDownloadUrl = (projectId: string) => {
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
 
+/** Absolute URL of a caption file (`caption_files.srt` / `.vtt`, URL-relative media paths). */
+export const getCaptionsUrl = (mediaPath: string) => toAbsoluteMediaUrl(mediaPath);
+
 // ── Quick preview and camera stills ───────────────────────────────────────────────────────────────
 
 /** Start the quick preview draft (480p, fast settings); it never replaces the rendered video. */

@@ -53,6 +53,16 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     music_volume: -18,
     ducking: true,
     loudness_target: -14,
+    caption_mode: "off",
+    caption_style: {
+      font: "Noto Sans",
+      color: "#FFFFFF",
+      size: 56,
+      position: "bottom",
+      background: "outline",
+      highlight_color: "#FFD400",
+    },
+    caption_files: null,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from core_engine.camera import camera_key_fields
 from core_engine.ken_burns import motion_for
@@ -21,6 +22,7 @@ from core_engine.render.plan import (
     SegmentSpan,
     plan_timeline,
 )
+from core_engine.render.subtitles import final_captions, segment_caption_fields
 from core_engine.render_utils import ffmpeg_version
 
 __all__ = ["ENGINE_VERSION", "PlanKeys", "audio_track_key", "cache_keys", "compute_keys", "segment_cache_key"]
@@ -37,31 +39,34 @@ def segment_cache_key(
 
     It covers everything that decides the segment's pixels and bytes: the image file's content hash, the frame
     count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the segment's
-    camera settings (:func:`core_engine.camera.camera_key_fields`), the video
-    encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version. It does not cover the narration (beyond the
-    frame count), the file's name or location, or anything else about the project.
+    camera settings (:func:`core_engine.camera.camera_key_fields`), the video encoder settings, :data:`ENGINE_VERSION`
+    and the ffmpeg version, and, with captions on, the segment's burned-in caption events and style
+    (:func:`~core_engine.render.subtitles.segment_caption_fields`). It does not cover the narration (beyond the frame
+    count), the file's name or location, or anything else about the project.
 
     Raises:
         OSError: the image cannot be read for hashing (when ``image_sha256`` is not given).
     """
     if image_sha256 is None:
         image_sha256 = file_sha256(segment.image_path)
-    return make_key(
-        {
-            "kind": "segment",
-            "engine": ENGINE_VERSION,
-            "ffmpeg": ffmpeg_version() or "",
-            "image": image_sha256,
-            "frames": int(frame_count),
-            "width": int(settings.width),
-            "height": int(settings.height),
-            "fps": int(settings.fps),
-            "zoom": float(settings.zoom_intensity),
-            "motion": asdict(motion_for(segment.segment_id)),
-            "camera": camera_key_fields(segment.camera),
-            "encoder": settings.encoder.video_fields(),
-        }
-    )
+    payload: dict[str, Any] = {
+        "kind": "segment",
+        "engine": ENGINE_VERSION,
+        "ffmpeg": ffmpeg_version() or "",
+        "image": image_sha256,
+        "frames": int(frame_count),
+        "width": int(settings.width),
+        "height": int(settings.height),
+        "fps": int(settings.fps),
+        "zoom": float(settings.zoom_intensity),
+        "motion": asdict(motion_for(segment.segment_id)),
+        "camera": camera_key_fields(segment.camera),
+        "encoder": settings.encoder.video_fields(),
+    }
+    captions = segment_caption_fields(segment, frame_count, settings)
+    if captions is not None:
+        payload["captions"] = captions
+    return make_key(payload)
 
 
 def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: EncoderSettings) -> str:
@@ -124,15 +129,16 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
     ]
     audio_key = audio_track_key(spans, audio_hashes, plan.settings.encoder)
     mix_key = mix_track_key(plan.mix, audio_key, plan.settings.encoder)
-    final_key = make_key(
-        {
-            "kind": "final",
-            "engine": ENGINE_VERSION,
-            "video": [[k, s.frame_count] for k, s in zip(segment_keys, spans, strict=True)],
-            "audio": audio_key,
-            "mix": mix_key,
-        }
-    )
+    final: dict[str, Any] = {
+        "kind": "final",
+        "engine": ENGINE_VERSION,
+        "video": [[k, s.frame_count] for k, s in zip(segment_keys, spans, strict=True)],
+        "audio": audio_key,
+        "mix": mix_key,
+    }
+    if plan.settings.captions is not None:  # the soft subtitle track and the sidecar files
+        final["subtitles"] = [plan.settings.captions.language, [asdict(c) for c in final_captions(plan, spans)]]
+    final_key = make_key(final)
     return PlanKeys(spans, segment_keys, audio_key, final_key, mix_key)
 
 

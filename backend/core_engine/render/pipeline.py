@@ -36,6 +36,7 @@ from core_engine.render.narration import ensure_narration
 from core_engine.render.plan import RenderError, RenderPlan, RenderResult, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
 from core_engine.render.segments import encode_jobs, plan_jobs
+from core_engine.render.subtitles import final_captions
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ def _render(
             encode_jobs(jobs, plan.settings, cache, progress, already_done, total, producer)
             progress.report(total, f"Encoded {_plural(len(jobs), 'segment')}", Stage.scene_build(jobs[-1].index + 1))
         t_segments = time.monotonic()
-        publish_video(keys, cache, audio_file, output_path, plan.settings, progress)
+        publish_video(keys, cache, audio_file, output_path, plan.settings, progress, final_captions(plan, keys.spans))
     finally:
         if producer is not None:
             producer.stop()

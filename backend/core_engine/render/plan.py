@@ -10,6 +10,7 @@ frames.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from core_engine.render.mix import MixSettings
 
 from core_engine.camera import CameraSettings
+from core_engine.captions import CaptionOptions
 
 __all__ = [
     "AUDIO_CHANNELS",
@@ -101,25 +103,30 @@ class EncoderSettings:
 @dataclass(frozen=True)
 class RenderSettings:
     """Output format: ``width`` × ``height`` pixels (both even, for yuv420p), ``fps`` frames per second,
-    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), and the encoder parameters."""
+    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), the encoder parameters, and ``captions``
+    (``None`` = no captions; see :mod:`core_engine.captions`)."""
 
     width: int
     height: int
     fps: int
     zoom_intensity: float = 1.3
     encoder: EncoderSettings = EncoderSettings()
+    captions: CaptionOptions | None = None
 
 
 @dataclass(frozen=True)
 class PlanSegment:
     """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
-    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long), and
-    the image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``)."""
+    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long);
+    for captions, its ``text`` and ``word_timings`` (``[{"word", "start", "end"}]``, seconds from the segment start,
+    or ``None``); and the image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``)."""
 
     segment_id: str
     image_path: Path
     audio_path: Path
     duration: float
+    text: str = ""
+    word_timings: tuple[Mapping[str, Any], ...] | None = None
     camera: CameraSettings = CameraSettings()  # noqa: RUF009  (frozen, immutable: one shared default is safe)
 
 

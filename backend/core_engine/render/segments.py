@@ -28,6 +28,7 @@ from core_engine.render.keys import PlanKeys, compute_keys
 from core_engine.render.mp4 import mp4_video_samples
 from core_engine.render.plan import RenderError, RenderPlan, RenderSettings, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
+from core_engine.render.subtitles import ass_filter, write_stream_ass
 
 logger = logging.getLogger(__name__)
 
@@ -55,17 +56,22 @@ def plan_jobs(plan: RenderPlan, keys: PlanKeys, cache: SegmentCache) -> tuple[li
     return jobs, reused
 
 
-def encoder_command(settings: RenderSettings, output: Path, key_frames: list[int]) -> list[str]:
+def encoder_command(
+    settings: RenderSettings, output: Path, key_frames: list[int], subtitles: Path | None = None
+) -> list[str]:
     """ffmpeg command encoding raw yuv420p frames from stdin into one video-only MP4, with an IDR frame forced at
     every index in ``key_frames`` (stream frame numbers; 0 is always a key frame).
 
     The frames are already BT.709 limited-range Y'CbCr (made by :mod:`core_engine.ken_burns`), so no conversion
     happens in ffmpeg; ``setparams`` and the output options only tag the stream as BT.709 / tv range.
-    ``-progress pipe:1`` reports the number of frames encoded so far on stdout.
+    ``-progress pipe:1`` reports the number of frames encoded so far on stdout. ``subtitles``: an ASS script with
+    stream times (:func:`core_engine.render.subtitles.write_stream_ass`) that libass draws into the frames.
     """
     enc = settings.encoder
     fps = settings.fps
     vf = "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
+    if subtitles is not None:
+        vf += "," + ass_filter(subtitles)
     if enc.pixel_format != "yuv420p":
         vf += f",format={enc.pixel_format}"
     # A forced key frame lands on the first frame whose time is ≥ the given time: aim a quarter frame early.
@@ -213,11 +219,15 @@ def encode_jobs(
         return
     total = len(jobs) if total is None else total
     stream_file = cache.temp_path(jobs[-1].key, VIDEO_EXT)
+    ass_file = cache.temp_path(jobs[-1].key, ".ass")
     if producer is None:
         producer = FrameProducer(jobs, settings).start()
     try:
+        pieces = [(j.stream_start, j.segment, j.frames) for j in jobs]
+        subtitles = ass_file if write_stream_ass(ass_file, pieces, settings) else None
         try:
-            encoder = FFmpegProcess(encoder_command(settings, stream_file, [j.stream_start for j in jobs]), True)
+            cmd = encoder_command(settings, stream_file, [j.stream_start for j in jobs], subtitles)
+            encoder = FFmpegProcess(cmd, True)
         except OSError as exc:
             raise RenderError(f"The video encoder could not be started ({exc}).") from None
         try:
@@ -234,6 +244,7 @@ def encode_jobs(
     finally:
         producer.stop()
         stream_file.unlink(missing_ok=True)
+        ass_file.unlink(missing_ok=True)
 
 
 def encode_segment(

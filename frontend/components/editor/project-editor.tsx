@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { LoadErrorAlert } from "@/components/load-error-alert";
 import { NarrationToolbar } from "@/components/editor/narration-toolbar";
 import { MusicSettings } from "@/components/editor/music-settings";
+import { CaptionsPanel } from "@/components/editor/captions-panel";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
 import { SegmentCard } from "@/components/editor/segment-card";
@@ -147,6 +148,7 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
             onSave={updateProject}
             onUpload={uploadMusic}
           />
+          <CaptionsPanel project={project} disabled={rendering} onSave={updateProject} />
         </aside>
       </div>
     </div>

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0004_project_music"),
+        ("api", "0005_project_captions"),
     ]
 
     operations = [
