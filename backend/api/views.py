@@ -31,6 +31,7 @@ from api.locks import project_lock
 from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import (
+    ErrorSerializer,
     GenerateAllNarrationResponseSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
@@ -76,7 +77,10 @@ def _refuse_while_processing(project: Project, what: str) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(description="Projects, most recently changed first, 50 a page."),
+    list=extend_schema(
+        description="Projects, most recently changed first, 50 a page.",
+        responses={200: ProjectSerializer(many=True), 404: OpenApiResponse(ErrorSerializer, "No such page.")},
+    ),
     create=extend_schema(description="Create an empty project.", responses={201: ProjectSerializer, **errors(400)}),
     retrieve=extend_schema(
         description="A project with its segments in story order.",
@@ -344,6 +348,8 @@ class SegmentViewSet(
 
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         segment = self.get_object()
+        if not isinstance(request.data, dict):  # a JSON array or scalar; QueryDict (forms) is a dict
+            raise ValidationError({"non_field_errors": ["Send a JSON object (or a multipart form) of fields."]})
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
         fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}

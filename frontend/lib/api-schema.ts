@@ -365,7 +365,7 @@ export interface components {
     ImportSegmentRequest: {
       /** @description Narration text; must not be empty. */
       text_content: string;
-      /** @description What the picture should show. */
+      /** @description What the picture should show; empty or null for none. */
       image_prompt?: string | null;
     };
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
@@ -710,6 +710,15 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["PaginatedProjectList"];
+        };
+      };
+      /** @description No such page. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
