@@ -7,8 +7,11 @@ read returns a copy, so status polls never wait for a running job.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
+import os
+import sys
 import threading
 import time
 import uuid
@@ -30,6 +33,23 @@ class TaskStatus:
     FAILED = "FAILED"
 
 
+#: Nice value of the worker thread (renders, narration) and of every thread and process it starts (the frame
+#: producer, ffmpeg, espeak): request threads keep the server's own priority, so status polls stay fast while a render
+#: keeps the CPU busy (issue 9, row 14). Linux only: there the nice value is per thread and inherited by new threads
+#: and child processes.
+WORKER_NICE = 10
+
+
+def lower_worker_priority() -> None:
+    """``ThreadPoolExecutor`` initializer: give the calling thread :data:`WORKER_NICE` (Linux; elsewhere a no-op,
+    because ``setpriority`` would renice the whole server). Never raises."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), WORKER_NICE))
+
+
 class TaskManager:
     """Process singleton owning the worker thread and the task registry.
 
@@ -47,7 +67,9 @@ class TaskManager:
     _instance_lock = threading.Lock()
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyreel-worker")
+        self._executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="storyreel-worker", initializer=lower_worker_priority
+        )
         self._lock = threading.Lock()
         self._tasks: dict[str, dict[str, Any]] = {}
         self._futures: dict[str, Future] = {}
