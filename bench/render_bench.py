@@ -42,10 +42,10 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
 5. **Timing**: pts strictly increasing and evenly spaced, frame count = round(total × fps) on the speed-test video,
    and on a 320x180 render of 20 solid-colour segments of irregular durations every segment's first frame within
    one frame of its narration boundary.
-6. **Status latency**: a real server (``runserver``, own database and media folder) rendering a 4-segment corpus
-   project with the full recordings, while 10 client threads poll ``GET /api/projects/{id}/status/`` (each every
-   250 ms, spread evenly: 40 requests/s, ~12× ten browser tabs polling every 3 s) for up to 30 s; p50/p99 in ms,
-   with the same polling on the idle server as a baseline.
+6. **Status latency**: the real application server (``manage.py serve``, waitress; own database and media folder)
+   rendering a 4-segment corpus project with the full recordings, while 20 client threads poll
+   ``GET /api/projects/{id}/status/`` (each every 200 ms, spread evenly: 100 requests/s) for up to 30 s; p50/p99 in
+   ms, with the same polling on the idle server as a baseline.
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ class BenchConfig:
     mem_repeats: int = 2
     boundary_segments: int = 20
     status_segments: int = 4
-    status_clients: int = 10
-    status_interval: float = 0.25
+    status_clients: int = 20
+    status_interval: float = 0.2
     status_max_seconds: float = 30.0
 
 
@@ -1004,7 +1004,7 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
 
 
 def bench_status(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
-    """Status endpoint latency under 10 polling clients while the server renders (real recordings, full length)."""
+    """Status endpoint latency, 20 clients polling every 200 ms while the server renders (full recordings)."""
     from status_latency import ApiUnavailable, measure_status_latency
 
     story = load_corpus_story()[: cfg.status_segments]

@@ -21,6 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from api.importers import MAX_PROMPT_LENGTH, MAX_TEXT_LENGTH
 from api.models import ProjectStatus
 from api.task_manager import TaskStatus
 
@@ -317,8 +318,14 @@ class HealthResponseSerializer(serializers.Serializer):
 class ImportSegmentSerializer(serializers.Serializer):
     """One segment of a JSON story import (``POST /projects/import/`` with ``format: "json"``)."""
 
-    text_content = serializers.CharField(help_text="Narration text; must not be empty.")
-    image_prompt = serializers.CharField(required=False, allow_null=True, help_text="What the picture should show.")
+    text_content = serializers.CharField(max_length=MAX_TEXT_LENGTH, help_text="Narration text; must not be empty.")
+    image_prompt = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=MAX_PROMPT_LENGTH,
+        help_text="What the picture should show; empty or null for none.",
+    )
 
 
 @extend_schema_field(ImportSegmentSerializer(many=True))

@@ -37,6 +37,7 @@ from api.preview import camera_still, preview_status, start_preview
 from api.schema import (
     CancelConflictSerializer,
     CancelResponseSerializer,
+    ErrorSerializer,
     GenerateAllNarrationResponseSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
@@ -83,7 +84,10 @@ def _refuse_while_processing(project: Project, what: str) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(description="Projects, most recently changed first, 50 a page."),
+    list=extend_schema(
+        description="Projects, most recently changed first, 50 a page.",
+        responses={200: ProjectSerializer(many=True), 404: OpenApiResponse(ErrorSerializer, "No such page.")},
+    ),
     create=extend_schema(description="Create an empty project.", responses={201: ProjectSerializer, **errors(400)}),
     retrieve=extend_schema(
         description="A project with its segments in story order.",

@@ -618,7 +618,7 @@ export interface components {
     ImportSegmentRequest: {
       /** @description Narration text; must not be empty. */
       text_content: string;
-      /** @description What the picture should show. */
+      /** @description What the picture should show; empty or null for none. */
       image_prompt?: string | null;
     };
     /** @description ``GET /jobs/{id}/``: one background job (DESIGN §5). */
@@ -1165,6 +1165,15 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["PaginatedProjectList"];
+        };
+      };
+      /** @description No such page. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
