@@ -1,3 +1,6 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
 import { expect, test } from "@playwright/test";
 
 import { makeTestPng } from "./helpers/png";
@@ -8,6 +11,12 @@ import { makeWav } from "./helpers/wav";
  * the backend stops it within 2 s and, as there was no earlier video, the page is back at Export (DRAFT).
  */
 
+const SCREENSHOTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "test-results",
+  "screenshots",
+);
 const BACKEND = process.env.STORYREEL_E2E_BACKEND_URL ?? "http://127.0.0.1:8765";
 /**
  * Long enough at the small size (640 × 360, 30 fps: 3600 frames) to still be rendering when Cancel is clicked: the
@@ -63,6 +72,7 @@ test("Cancel stops a running render and brings back the Export button", async ({
   const cancelResponse = page.waitForResponse(
     (r) => r.request().method() === "POST" && r.url().endsWith(`/api/projects/${project.id}/cancel/`),
   );
+  await page.getByTestId("render-progress").screenshot({ path: path.join(SCREENSHOTS, "render-cancel.png") });
   const clickedAt = Date.now();
   await cancel.click();
   const response = await cancelResponse;
@@ -78,6 +88,7 @@ test("Cancel stops a running render and brings back the Export button", async ({
     .annotations.push({ type: "cancel", description: `Export back ${seconds.toFixed(1)} s after the click` });
   await expect(page.getByTestId("render-notice")).toHaveText("Render cancelled");
   await expect(page.getByTestId("render-progress")).toHaveCount(0);
+  await page.screenshot({ path: path.join(SCREENSHOTS, "render-cancelled.png"), fullPage: true });
   await expect(page.getByLabel("Render status: Draft")).toBeVisible();
 
   // The server agrees: DRAFT, the job's stage says it was cancelled, and no video was left behind.
