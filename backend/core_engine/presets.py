@@ -65,9 +65,9 @@ FORMAT_PRESETS: tuple[FormatPreset, ...] = (
     FormatPreset("4:5", 1080, 1350),
 )
 
-#: Frame rates a project may use: the presets' 24, 25, 30, 60, plus 12 and 15 for drafts and tests (smaller,
+#: Frame rates a project may use: the presets' 24, 25, 30, 60, plus 8, 12 and 15 for drafts and tests (smaller,
 #: faster renders). Everything else is refused (ffmpeg would accept it, players and sites often do not).
-SUPPORTED_FPS: tuple[int, ...] = (12, 15, 24, 25, 30, 60)
+SUPPORTED_FPS: tuple[int, ...] = (8, 12, 15, 24, 25, 30, 60)
 
 #: The widest and the tallest output shapes (width / height) accepted: 3:1 and 1:3. Beyond them the camera would
 #: show a sliver of any photo.

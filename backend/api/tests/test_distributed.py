@@ -186,7 +186,7 @@ def test_cancel_under_celery(stack: Stack, tmp_path: Path) -> None:
     project = make_project(stack, tmp_path, [120.0], silent=True)
     pid = project["id"]
     start(stack, pid)
-    wait_for(lambda: (status(stack, pid)["stage"] or "").startswith("SCENE_BUILD"), 60, "encoding")
+    wait_for(lambda: (status(stack, pid)["stage"] or "").startswith("SCENE_BUILD"), 120, "encoding")
     asked = time.monotonic()
     code, body = stack.request("POST", f"/api/projects/{pid}/cancel/")
     assert code == 202 and body["cancel"] == "cancelling", body
