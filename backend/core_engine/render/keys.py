@@ -3,7 +3,7 @@ finished video, as SHA-256 hex digests of canonical JSON (:func:`core_engine.ren
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core_engine.ken_burns import motion_for
@@ -18,9 +18,18 @@ from core_engine.render.plan import (
     SegmentSpan,
     plan_timeline,
 )
+from core_engine.render.shots import Clip, Shot, plan_clips
 from core_engine.render_utils import ffmpeg_version
 
-__all__ = ["ENGINE_VERSION", "PlanKeys", "audio_track_key", "cache_keys", "compute_keys", "segment_cache_key"]
+__all__ = [
+    "ENGINE_VERSION",
+    "PlanKeys",
+    "audio_track_key",
+    "cache_keys",
+    "clip_cache_key",
+    "compute_keys",
+    "segment_cache_key",
+]
 
 #: Bump whenever a change to this engine (camera path, resampling, filters, encoder flags) changes the pixels or
 #: bytes it produces: every cached segment is then re-encoded.
@@ -42,6 +51,10 @@ def segment_cache_key(
     """
     if image_sha256 is None:
         image_sha256 = file_sha256(segment.image_path)
+    return _segment_key(image_sha256, segment.segment_id, frame_count, settings)
+
+
+def _segment_key(image_sha256: str, motion_id: str, frame_count: int, settings: RenderSettings) -> str:
     return make_key(
         {
             "kind": "segment",
@@ -53,7 +66,49 @@ def segment_cache_key(
             "height": int(settings.height),
             "fps": int(settings.fps),
             "zoom": float(settings.zoom_intensity),
-            "motion": asdict(motion_for(segment.segment_id)),
+            "motion": asdict(motion_for(motion_id)),
+            "encoder": settings.encoder.video_fields(),
+        }
+    )
+
+
+def _shot_identity(shot: Shot, image_sha256: str) -> dict[str, object]:
+    """What decides a shot's camera path and pixels, apart from the output settings."""
+    return {
+        "image": image_sha256,
+        "motion": asdict(motion_for(shot.motion_id)),
+        "path_frames": shot.path_frames,
+    }
+
+
+def clip_cache_key(clip: Clip, settings: RenderSettings, image_sha256: list[str]) -> str:
+    """Cache key (SHA-256 hex) of one clip (:class:`core_engine.render.shots.Clip`); ``image_sha256`` holds the
+    content hash of each of ``clip.shots``' images.
+
+    A shot body is keyed by its image, camera motion, camera path length and the range of the path it shows; a
+    transition by its kind and length and both neighbours' (image, motion, path length, offset in the path), so
+    changing one image re-encodes only that shot's body and its two transitions. A segment shown as one shot with
+    no transition keeps the classic key of :func:`segment_cache_key`. Both also cover the output size, fps, zoom
+    intensity, video encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version.
+    """
+    if clip.whole_segment:
+        shot = clip.shots[0]
+        return _segment_key(image_sha256[0], shot.motion_id, clip.frames, settings)
+    parts = [
+        {**_shot_identity(shot, h), "offset": clip.path_offset(n)}
+        for n, (shot, h) in enumerate(zip(clip.shots, image_sha256, strict=True))
+    ]
+    return make_key(
+        {
+            "kind": clip.kind if clip.kind == "shot" else f"transition:{clip.transition}",
+            "engine": ENGINE_VERSION,
+            "ffmpeg": ffmpeg_version() or "",
+            "frames": int(clip.frames),
+            "shots": parts,
+            "width": int(settings.width),
+            "height": int(settings.height),
+            "fps": int(settings.fps),
+            "zoom": float(settings.zoom_intensity),
             "encoder": settings.encoder.video_fields(),
         }
     )
@@ -78,13 +133,16 @@ def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: 
 
 @dataclass(frozen=True)
 class PlanKeys:
-    """Every key of one plan: the timeline, one segment key per segment (``None`` for a segment with no frames),
-    the narration track's key and the key of the finished video (all of the above)."""
+    """Every key of one plan: the timeline, one segment key per segment (``None`` for a segment with no frames;
+    the key of its one clip, or a digest of the keys of the clips it owns), the narration track's key, the key of
+    the finished video (all of the above), and the clips in video order with their cache keys."""
 
     spans: list[SegmentSpan]
     segment_keys: list[str | None]
     audio_key: str
     final_key: str
+    clips: list[Clip] = field(default_factory=list)
+    clip_keys: list[str] = field(default_factory=list)
 
 
 def _hash_input(index: int, path: Path, what: str) -> str:
@@ -104,33 +162,41 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
     """
     if spans is None:
         spans = plan_timeline(plan)
-    image_hashes: list[str] = []
+    image_hashes: dict[Path, str] = {}
     audio_hashes: list[str] = []
     for i, seg in enumerate(plan.segments):
-        image_hashes.append(_hash_input(i, seg.image_path, "image"))
+        for path in (seg.image_path, *seg.extra_images):
+            image_hashes[Path(path)] = _hash_input(i, Path(path), "image")
         audio_hashes.append(_hash_input(i, seg.audio_path, "narration audio"))
-    segment_keys = [
-        segment_cache_key(seg, span.frame_count, plan.settings, h) if span.frame_count > 0 else None
-        for seg, span, h in zip(plan.segments, spans, image_hashes, strict=True)
+    clips = plan_clips(plan, spans)
+    clip_keys = [
+        clip_cache_key(c, plan.settings, [image_hashes[Path(s.image_path)] for s in c.shots]) for c in clips
+    ]
+    owned: list[list[str]] = [[] for _ in plan.segments]
+    for clip, key in zip(clips, clip_keys, strict=True):
+        owned[clip.segment_index].append(key)
+    segment_keys: list[str | None] = [
+        None if not keys else keys[0] if len(keys) == 1 else make_key({"kind": "segment-clips", "clips": keys})
+        for keys in owned
     ]
     audio_key = audio_track_key(spans, audio_hashes, plan.settings.encoder)
     final_key = make_key(
         {
             "kind": "final",
             "engine": ENGINE_VERSION,
-            "video": [[k, s.frame_count] for k, s in zip(segment_keys, spans, strict=True)],
+            "video": [[k, c.frames] for k, c in zip(clip_keys, clips, strict=True)],
             "audio": audio_key,
         }
     )
-    return PlanKeys(spans, segment_keys, audio_key, final_key)
+    return PlanKeys(spans, segment_keys, audio_key, final_key, clips, clip_keys)
 
 
 def cache_keys(plan: RenderPlan) -> set[str]:
-    """Keys of every cache entry the plan uses (its segments with at least one frame, and its narration track):
+    """Keys of every cache entry the plan uses (its clips, and its narration track):
     what :func:`core_engine.render.cache.prune_cache` should keep after rendering this plan.
 
     Raises:
         RenderError: an input file is missing or a duration unusable.
     """
     keys = compute_keys(plan)
-    return {k for k in keys.segment_keys if k is not None} | {keys.audio_key}
+    return set(keys.clip_keys) | {keys.audio_key}

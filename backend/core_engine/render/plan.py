@@ -12,7 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core_engine.render.shots import ShotSettings
 
 __all__ = [
     "AUDIO_CHANNELS",
@@ -64,32 +67,39 @@ class RenderSettings:
 @dataclass(frozen=True)
 class PlanSegment:
     """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
-    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long)."""
+    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long), and
+    up to two ``extra_images`` shown after the first (shared time: :mod:`core_engine.render.shots`)."""
 
     segment_id: str
     image_path: Path
     audio_path: Path
     duration: float
+    extra_images: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
 class RenderPlan:
-    """Ordered segments and the output format."""
+    """Ordered segments, the output format, and the picture options (transition, shot lengths; ``None``: cuts and
+    the default limits — see :class:`core_engine.render.shots.ShotSettings`)."""
 
     segments: tuple[PlanSegment, ...]
     settings: RenderSettings
+    shots: ShotSettings | None = None
 
 
 @dataclass(frozen=True)
 class RenderResult:
     """What a render produced: the output file, its ``duration`` in seconds (``frame_count / fps``), its number of
-    frames, and how many segments were encoded vs taken from the cache."""
+    frames, how many segments were encoded vs taken from the cache (a segment counts as encoded when any of its
+    clips was), and the same counts in clips (shot bodies and transitions: :mod:`core_engine.render.shots`)."""
 
     output_path: Path
     duration: float
     frame_count: int
     rendered_segments: int
     reused_segments: int
+    rendered_clips: int = 0
+    reused_clips: int = 0
 
 
 class RenderError(Exception):
@@ -175,8 +185,15 @@ def validate_plan(plan: RenderPlan) -> list[SegmentSpan]:
     for i, seg in enumerate(plan.segments):
         if not Path(seg.image_path).is_file():
             raise RenderError(f"Segment {i + 1}: the image file {Path(seg.image_path).name} is missing.")
+        for extra in seg.extra_images:
+            if not Path(extra).is_file():
+                raise RenderError(f"Segment {i + 1}: the image file {Path(extra).name} is missing.")
         if not Path(seg.audio_path).is_file():
             raise RenderError(f"Segment {i + 1}: the narration audio file {Path(seg.audio_path).name} is missing.")
+    if plan.shots is not None:
+        from core_engine.render.shots import validate_shot_settings
+
+        validate_shot_settings(plan.shots)
     spans = plan_timeline(plan)
     if spans[-1].end_frame <= 0:
         raise RenderError("The narration is too short to show even one frame of video.")

@@ -1,0 +1,115 @@
+"""Frames of clips (:mod:`core_engine.render.shots`): a shot body is a run of one shot's Ken Burns frames; a
+transition mixes the two neighbours' frames, made by the frame producer with numpy on the yuv420p planes (no extra
+ffmpeg pass, so a transition costs two frame resamples and one blend per frame).
+
+Weights, for frame ``j`` of a transition of ``n = 2h`` frames (its display interval is ``[j, j + 1)`` in frame
+units from the transition's start; the weights are the ramps' values at the interval's centre, ``(j + 0.5) / n``):
+
+* ``crossfade``: ``out = (1 − w)·A + w·B`` with ``w = (j + 0.5)/n`` (linear, as ffmpeg's ``xfade=fade``); 0.5 is
+  crossed exactly at the boundary.
+* ``fade_black``: the first ``h`` frames fade A to black (``k = 1 − (j + 0.5)/h``), the last ``h`` fade B in from
+  black (``k = (j − h + 0.5)/h``); black is Y' 16, Cb = Cr = 128 (BT.709 limited range), so a plane becomes
+  ``black + k·(plane − black)``. The picture changes exactly at the boundary.
+* ``slide_left``: B enters from the right edge pushing A out to the left; the offset is ``smoothstep((j + 0.5)/n)``
+  of the width (rounded to an even number of pixels so the chroma planes move with the luma): half-way at the
+  boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Protocol
+
+import numpy as np
+
+from core_engine.ken_burns import ease_in_out
+from core_engine.render.shots import Clip, Shot
+
+__all__ = ["BLACK_Y", "NEUTRAL_C", "Frame", "ShotFrames", "blend_frames", "clip_frames"]
+
+#: A yuv420p frame as its three planes' bytes: Y' (W×H), Cb and Cr (W/2 × H/2).
+Frame = tuple[bytes, bytes, bytes]
+
+#: Limited-range black: Y' 16, chroma neutral at 128.
+BLACK_Y = 16
+NEUTRAL_C = 128
+
+
+class ShotFrames(Protocol):
+    """Frames of one shot's camera path, by index in the path (``0 ≤ k < shot.path_frames``)."""
+
+    def frame(self, k: int) -> Frame:
+        """The yuv420p frame at path index ``k``."""
+        ...
+
+
+def _planes(frame: Frame, size: tuple[int, int]) -> list[np.ndarray]:
+    w, h = size
+    return [
+        np.frombuffer(frame[0], np.uint8).reshape(h, w),
+        np.frombuffer(frame[1], np.uint8).reshape(h // 2, w // 2),
+        np.frombuffer(frame[2], np.uint8).reshape(h // 2, w // 2),
+    ]
+
+
+def _scale_towards(plane: np.ndarray, level: int, k: float) -> bytes:
+    """``level + k·(plane − level)`` rounded, for ``k ∈ [0, 1]``."""
+    k256 = int(round(k * 256))
+    out = ((plane.astype(np.int32) - level) * k256 + 128) // 256 + level
+    return bytes(out.astype(np.uint8).data)
+
+
+def blend_frames(kind: str, a: Frame | None, b: Frame | None, j: int, n: int, size: tuple[int, int]) -> Frame:
+    """Frame ``j`` (0-based) of an ``n``-frame transition of ``kind`` from frame ``a`` to frame ``b`` (output
+    ``size`` = (W, H), even). For ``fade_black`` only the frame visible at ``j`` is needed (``a`` in the first half,
+    ``b`` in the second; the other may be ``None``).
+
+    Raises:
+        ValueError: an unknown kind, or a frame that is needed is missing.
+    """
+    w = (j + 0.5) / n
+    if kind == "fade_black":
+        h = n / 2
+        src, k = (a, 1.0 - (j + 0.5) / h) if j < h else (b, (j - h + 0.5) / h)
+        if src is None:
+            raise ValueError("fade_black needs the visible frame")
+        y, cb, cr = _planes(src, size)
+        return (_scale_towards(y, BLACK_Y, k), _scale_towards(cb, NEUTRAL_C, k), _scale_towards(cr, NEUTRAL_C, k))
+    if a is None or b is None:
+        raise ValueError(f"{kind} needs both frames")
+    pa, pb = _planes(a, size), _planes(b, size)
+    if kind == "crossfade":
+        w256 = int(round(w * 256))
+        return tuple(  # type: ignore[return-value]  # three planes, as Frame
+            bytes(((x.astype(np.uint16) * (256 - w256) + y.astype(np.uint16) * w256 + 128) >> 8).astype(np.uint8).data)
+            for x, y in zip(pa, pb, strict=True)
+        )
+    if kind == "slide_left":
+        width = size[0]
+        offset = 2 * int(round(ease_in_out(w) * width / 2))
+        planes = []
+        for x, y, scale in zip(pa, pb, (1, 2, 2), strict=True):
+            o = offset // scale
+            planes.append(bytes(np.ascontiguousarray(np.concatenate([x[:, o:], y[:, :o]], axis=1)).data))
+        return (planes[0], planes[1], planes[2])
+    raise ValueError(f"unknown transition {kind!r}")
+
+
+def clip_frames(clip: Clip, source: Callable[[Shot], ShotFrames], size: tuple[int, int]) -> Iterator[Frame]:
+    """Yield the ``clip.frames`` frames of ``clip``; ``source(shot)`` gives a shot's frames (the caller prepares
+    and keeps each shot's image once)."""
+    if clip.kind == "shot":
+        shot_frames = source(clip.shots[0])
+        first = clip.path_offset(0)
+        for k in range(first, first + clip.frames):
+            yield shot_frames.frame(k)
+        return
+    a, b = source(clip.shots[0]), source(clip.shots[1])
+    off_a, off_b = clip.path_offset(0), clip.path_offset(1)
+    n = clip.frames
+    for j in range(n):
+        need_a = clip.transition != "fade_black" or j < n / 2
+        need_b = clip.transition != "fade_black" or j >= n / 2
+        fa = a.frame(off_a + j) if need_a else None
+        fb = b.frame(off_b + j) if need_b else None
+        yield blend_frames(clip.transition, fa, fb, j, n, size)
