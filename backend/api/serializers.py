@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from api.importers import MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.picture_options import MAX_SHOT_LIMIT, MIN_SHOT_LIMIT, TransitionSerializer, validate_picture_options
 from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
 from api.word_timings import current_word_timings
 
@@ -25,6 +26,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     :attr:`Segment.needs_narration`."""
 
     image_file = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
     word_timings = serializers.SerializerMethodField()
@@ -44,6 +46,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "text_content",
             "image_prompt",
             "image_file",
+            "images",
             "audio_file",
             "audio_duration",
             "audio_matches_text",
@@ -55,6 +58,13 @@ class SegmentSerializer(serializers.ModelSerializer):
 
     def get_image_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.image_file.url if obj.image_file else None)
+
+    def get_images(self, obj: Segment) -> list[str]:
+        """Every image of the segment in the order shown (absolute URLs): ``image_file`` first, then the extra
+        images (``POST /segments/{id}/images/``); at most 3."""
+        request = self.context.get("request")
+        files = ([obj.image_file] if obj.image_file else []) + [e.image_file for e in obj.extra_images.all()]
+        return [url for url in (_absolute(request, f.url) for f in files) if url]
 
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
@@ -80,6 +90,13 @@ class ProjectSerializer(serializers.ModelSerializer):
     output_info = OutputInfoField(read_only=True, allow_null=True)
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    transition = TransitionSerializer(required=False)
+    min_shot = serializers.FloatField(
+        required=False, min_value=MIN_SHOT_LIMIT, max_value=MAX_SHOT_LIMIT, help_text="Shortest shot, seconds."
+    )
+    max_shot = serializers.FloatField(
+        required=False, min_value=MIN_SHOT_LIMIT, max_value=MAX_SHOT_LIMIT, help_text="Longest shot, seconds."
+    )
 
     class Meta:
         model = Project
@@ -98,6 +115,9 @@ class ProjectSerializer(serializers.ModelSerializer):
             "render_error",
             "segment_count",
             "thumbnail_url",
+            "transition",
+            "min_shot",
+            "max_shot",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
 
@@ -118,7 +138,16 @@ class ProjectSerializer(serializers.ModelSerializer):
             errors["resolution_height"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
         if errors:
             raise serializers.ValidationError(errors)
-        return attrs
+        return validate_picture_options(attrs, self.instance)
+
+    def create(self, validated_data: dict) -> Project:
+        return Project.objects.create(**validated_data)  # transition is a JSON value, not a nested object
+
+    def update(self, instance: Project, validated_data: dict) -> Project:
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        instance.save()
+        return instance
 
     def get_segment_count(self, obj: Project) -> int:
         # annotated by ProjectViewSet.get_queryset; a project just created has none
@@ -166,6 +195,19 @@ class ReorderSerializer(serializers.Serializer):
     """``POST /projects/{id}/reorder/`` body: every segment id of the project, in the new order."""
 
     segment_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    """``POST /segments/{id}/images/`` body (multipart): one image (JPEG/PNG/WebP, ≤ 25 MB, ≤ 80 MP)."""
+
+    image_file = serializers.FileField()
+
+
+class ImageOrderSerializer(serializers.Serializer):
+    """``POST /segments/{id}/images/reorder/`` body: the current image indices (0 = ``image_file``) in the new
+    order."""
+
+    order = serializers.ListField(child=serializers.IntegerField(min_value=0), allow_empty=False, max_length=3)
 
 
 class GenerateAllAudioSerializer(serializers.Serializer):

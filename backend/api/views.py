@@ -42,9 +42,12 @@ from api.schema import (
     errors,
 )
 from api.segment_files import store_audio, store_image
+from api.segment_images import add_image, remove_image, reorder_images
 from api.serializers import (
     GenerateAllAudioSerializer,
     GlobalSettingsSerializer,
+    ImageOrderSerializer,
+    ImageUploadSerializer,
     ImportSerializer,
     ProjectDetailSerializer,
     ProjectSerializer,
@@ -58,7 +61,9 @@ from api.word_timings import schedule_word_timings
 
 logger = logging.getLogger(__name__)
 
-_ORDERED_SEGMENTS = Prefetch("segments", queryset=Segment.objects.order_by("sequence_index"))
+_ORDERED_SEGMENTS = Prefetch(
+    "segments", queryset=Segment.objects.order_by("sequence_index").prefetch_related("extra_images")
+)
 # What the dashboard list needs of a project's segments, computed by the database instead of loading every segment.
 _FIRST_IMAGE = Segment.objects.filter(project=OuterRef("pk")).order_by("sequence_index").values("image_file")[:1]
 
@@ -354,6 +359,7 @@ class SegmentViewSet(
     def perform_destroy(self, instance: Segment) -> None:
         _refuse_while_processing(instance.project, "deleting segments")
         files = [f.name for f in (instance.image_file, instance.audio_file) if f]
+        files += [e.image_file.name for e in instance.extra_images.all()]
         storage = instance.image_file.storage
         with transaction.atomic():
             project, index = instance.project, instance.sequence_index
@@ -364,6 +370,55 @@ class SegmentViewSet(
             project.save(update_fields=["updated_at"])
         for name in files:
             storage.delete(name)
+
+    # -- images -----------------------------------------------------------------------------------------------------
+    def _editable_images(self) -> Segment:
+        segment = self.get_object()
+        if segment.is_locked:
+            raise Conflict("This segment is locked; unlock it to change it.")
+        _refuse_while_processing(segment.project, "changing images")
+        return segment
+
+    def _changed(self, segment: Segment) -> Response:
+        segment.project.save(update_fields=["updated_at"])
+        segment.refresh_from_db()
+        return Response(self.get_serializer(segment).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={200: SegmentSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="images")
+    def add_image(self, request: Request, pk: str | None = None) -> Response:
+        """Add an image (multipart ``image_file``, validated like the segment's ``image_file``) after the
+        segment's others; at most 3 a segment (400 beyond). The segment's narration time is shared among its
+        images (``min_shot``/``max_shot``). 409 when the segment is locked or its project renders."""
+        segment = self._editable_images()
+        upload = request.FILES.get("image_file")
+        if upload is None:
+            raise ValidationError({"image_file": ["Send the image as multipart/form-data field image_file."]})
+        add_image(segment, upload)
+        return self._changed(segment)
+
+    @extend_schema(request=None, responses={200: SegmentSerializer, **errors(404, 409)})
+    @action(detail=True, methods=["delete"], url_path=r"images/(?P<index>[0-9]+)")
+    def remove_image(self, request: Request, pk: str | None = None, index: str = "0") -> Response:
+        """Remove image ``index`` (0-based in ``images``; the later ones move up, so removing 0 makes the second
+        image the ``image_file``). 404 when there is no such image; 409 when locked or rendering."""
+        segment = self._editable_images()
+        remove_image(segment, int(index))
+        return self._changed(segment)
+
+    @extend_schema(request=ImageOrderSerializer, responses={200: SegmentSerializer, **errors(400, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="images/reorder")
+    def reorder_images(self, request: Request, pk: str | None = None) -> Response:
+        """Put the images in a new order: ``{"order": [current indices in the new order]}`` (the first becomes
+        ``image_file``). 400 unless it lists every index once; 409 when locked or rendering."""
+        segment = self._editable_images()
+        body = ImageOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reorder_images(segment, body.validated_data["order"])
+        return self._changed(segment)
 
     @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")

@@ -14,6 +14,7 @@ from core_engine.render.keys import cache_keys
 from core_engine.render.pipeline import render_plan
 from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, RenderResult, RenderSettings
 from core_engine.render.progress import ProgressCallback
+from core_engine.render.shots import ShotSettings, Transition
 from core_engine.render_utils import project_output_dir
 
 __all__ = ["build_project_plan", "render_project"]
@@ -36,16 +37,29 @@ def _plan_segment(n: int, seg: Any) -> PlanSegment:
             duration = probe_audio(audio_path).duration
         except AudioError as exc:
             raise RenderError(f"Segment {n}: the narration {audio_path.name} could not be read ({exc}).") from None
-    return PlanSegment(str(seg.id), image_path, audio_path, float(duration))
+    extras = tuple(Path(e.image_file.path) for e in seg.extra_images.order_by("position"))
+    return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras)
+
+
+def _shot_settings(project: Any) -> ShotSettings:
+    """The project's transition and shot limits (validated by the API; a stored value the engine refuses fails the
+    render with a message, see :func:`core_engine.render.shots.validate_shot_settings`)."""
+    transition = project.transition or {}
+    return ShotSettings(
+        Transition(str(transition.get("kind", "cut")), float(transition.get("duration", 0.5))),
+        float(project.min_shot),
+        float(project.max_shot),
+    )
 
 
 def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
     """The render plan of a stored project, its output file and its cache folder.
 
-    The plan follows the project's segments ordered by ``sequence_index`` (image file, audio file and
-    ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution and frame
-    rate, and ``GlobalSettings.zoom_intensity``. Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
-    ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
+    The plan follows the project's segments ordered by ``sequence_index`` (image file and extra images, audio file
+    and ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution, frame
+    rate, transition and shot limits, and ``GlobalSettings.zoom_intensity``. Output:
+    ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache: ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the
+    project folder).
 
     Raises:
         RenderError: the project does not exist or has no segments, or a segment lacks its image or narration or
@@ -68,7 +82,9 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         fps=int(project.framerate),
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
     )
-    plan = RenderPlan(tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings)
+    plan = RenderPlan(
+        tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings, shots=_shot_settings(project)
+    )
     media_root = Path(django_settings.MEDIA_ROOT)
     output = project_output_dir(media_root, str(project.id)) / "final.mp4"
     return plan, output, media_root / "projects" / str(project.id) / "cache"

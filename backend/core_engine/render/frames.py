@@ -245,10 +245,7 @@ class FrameProducer:
         }
         if not self._put(("start", job)):
             return False
-        for frame in clip_frames(clip, self._shot, size):
-            if not self._put(("frame", frame)):
-                return False
-        return True
+        return all(self._put(("frame", frame)) for frame in clip_frames(clip, self._shot, size))
 
     def _run(self) -> None:
         try:

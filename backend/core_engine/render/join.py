@@ -144,11 +144,11 @@ def publish_video(
     settings: RenderSettings,
     progress: ProgressTracker | None = None,
 ) -> None:
-    """Join the plan's cached clips (segment bodies and transitions, in video order) with ``audio_file`` into a temporary file beside ``output_path``, check it
-    and move it into place with :func:`os.replace`; the temporary file is removed whatever happens, so a failure
-    leaves the previous output untouched. The manifest is cleared first (and not rewritten here). Reports
-    ``CONCAT`` before joining and ``FINALIZE`` before the check (the last moment a cancel can still keep the
-    previous output).
+    """Join the plan's cached clips (shot bodies and transitions, in video order) with ``audio_file`` into a
+    temporary file beside ``output_path``, check it and move it into place with :func:`os.replace`; the temporary
+    file is removed whatever happens, so a failure leaves the previous output untouched. The manifest is cleared
+    first (and not rewritten here). Reports ``CONCAT`` before joining and ``FINALIZE`` before the check (the last
+    moment a cancel can still keep the previous output).
 
     Raises:
         RenderError: a segment entry is missing from the cache, ffmpeg fails or the result is not right.

@@ -169,9 +169,7 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
             image_hashes[Path(path)] = _hash_input(i, Path(path), "image")
         audio_hashes.append(_hash_input(i, seg.audio_path, "narration audio"))
     clips = plan_clips(plan, spans)
-    clip_keys = [
-        clip_cache_key(c, plan.settings, [image_hashes[Path(s.image_path)] for s in c.shots]) for c in clips
-    ]
+    clip_keys = [clip_cache_key(c, plan.settings, [image_hashes[Path(s.image_path)] for s in c.shots]) for c in clips]
     owned: list[list[str]] = [[] for _ in plan.segments]
     for clip, key in zip(clips, clip_keys, strict=True):
         owned[clip.segment_index].append(key)

@@ -29,6 +29,7 @@ clip belongs to the segment of the shot before it, so every segment owns its bod
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,7 +200,7 @@ def plan_shots(plan: RenderPlan, spans: list[SegmentSpan]) -> list[Shot]:
     h = shots.transition.half_frames(plan.settings.fps)
     if h == 0 or len(flat) < 2:
         return flat
-    halves = [min(h, a.frames // 2, b.frames // 2) for a, b in zip(flat, flat[1:], strict=False)]
+    halves = [min(h, a.frames // 2, b.frames // 2) for a, b in itertools.pairwise(flat)]
     out = []
     for n, shot in enumerate(flat):
         lead_in = halves[n - 1] if n > 0 else 0

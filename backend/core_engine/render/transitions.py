@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from core_engine.ken_burns import ease_in_out
 from core_engine.render.shots import Clip, Shot
@@ -43,7 +44,7 @@ class ShotFrames(Protocol):
         ...
 
 
-def _planes(frame: Frame, size: tuple[int, int]) -> list[np.ndarray]:
+def _planes(frame: Frame, size: tuple[int, int]) -> list[NDArray[np.uint8]]:
     w, h = size
     return [
         np.frombuffer(frame[0], np.uint8).reshape(h, w),
@@ -52,9 +53,9 @@ def _planes(frame: Frame, size: tuple[int, int]) -> list[np.ndarray]:
     ]
 
 
-def _scale_towards(plane: np.ndarray, level: int, k: float) -> bytes:
+def _scale_towards(plane: NDArray[np.uint8], level: int, k: float) -> bytes:
     """``level + k·(plane − level)`` rounded, for ``k ∈ [0, 1]``."""
-    k256 = int(round(k * 256))
+    k256 = round(k * 256)
     out = ((plane.astype(np.int32) - level) * k256 + 128) // 256 + level
     return bytes(out.astype(np.uint8).data)
 
@@ -73,20 +74,21 @@ def blend_frames(kind: str, a: Frame | None, b: Frame | None, j: int, n: int, si
         src, k = (a, 1.0 - (j + 0.5) / h) if j < h else (b, (j - h + 0.5) / h)
         if src is None:
             raise ValueError("fade_black needs the visible frame")
-        y, cb, cr = _planes(src, size)
-        return (_scale_towards(y, BLACK_Y, k), _scale_towards(cb, NEUTRAL_C, k), _scale_towards(cr, NEUTRAL_C, k))
+        py, pcb, pcr = _planes(src, size)
+        return (_scale_towards(py, BLACK_Y, k), _scale_towards(pcb, NEUTRAL_C, k), _scale_towards(pcr, NEUTRAL_C, k))
     if a is None or b is None:
         raise ValueError(f"{kind} needs both frames")
     pa, pb = _planes(a, size), _planes(b, size)
     if kind == "crossfade":
-        w256 = int(round(w * 256))
-        return tuple(  # type: ignore[return-value]  # three planes, as Frame
-            bytes(((x.astype(np.uint16) * (256 - w256) + y.astype(np.uint16) * w256 + 128) >> 8).astype(np.uint8).data)
-            for x, y in zip(pa, pb, strict=True)
-        )
+        w256 = round(w * 256)
+        mixed = [
+            bytes(((x.astype(np.uint16) * (256 - w256) + z.astype(np.uint16) * w256 + 128) >> 8).astype(np.uint8).data)
+            for x, z in zip(pa, pb, strict=True)
+        ]
+        return (mixed[0], mixed[1], mixed[2])
     if kind == "slide_left":
         width = size[0]
-        offset = 2 * int(round(ease_in_out(w) * width / 2))
+        offset = 2 * round(ease_in_out(w) * width / 2)
         planes = []
         for x, y, scale in zip(pa, pb, (1, 2, 2), strict=True):
             o = offset // scale

@@ -58,9 +58,7 @@ def _midpoint(frames: np.ndarray, before: tuple[int, int, int], after: tuple[int
 
 
 @pytest.mark.parametrize("kind", ["cut", "crossfade", "fade_black", "slide_left"])
-def test_every_transition_is_centred_on_its_boundary_and_the_length_does_not_change(
-    tmp_path: Path, kind: str
-) -> None:
+def test_every_transition_is_centred_on_its_boundary_and_the_length_does_not_change(tmp_path: Path, kind: str) -> None:
     plan = _mixed_plan(tmp_path, kind)
     result = render_plan(plan, tmp_path / "out.mp4")
     total = sum(s.duration for s in plan.segments)
