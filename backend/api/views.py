@@ -81,7 +81,8 @@ def _refuse_while_processing(project: Project, what: str) -> None:
         responses={200: ProjectDetailSerializer, **errors(404)},
     ),
     partial_update=extend_schema(
-        description="Change title or output format; refused (409) while rendering.",
+        description="Change title, output format, `transition` or `min_shot`/`max_shot` (docs/api.md); refused (409) "
+        "while rendering.",
         responses={200: ProjectSerializer, **errors(400, 404, 409)},
     ),
     destroy=extend_schema(
