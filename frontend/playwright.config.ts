@@ -8,10 +8,12 @@ import { defineConfig } from "@playwright/test";
 const frontendDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(frontendDir, "..");
 
-const BACKEND_PORT = 8765;
-const FRONTEND_PORT = 3100;
+const BACKEND_PORT = Number(process.env.STORYREEL_E2E_BACKEND_PORT ?? 8765);
+const FRONTEND_PORT = Number(process.env.STORYREEL_E2E_FRONTEND_PORT ?? 3100);
 const BACKEND_URL = `http://127.0.0.1:${BACKEND_PORT}`;
 const FRONTEND_URL = `http://127.0.0.1:${FRONTEND_PORT}`;
+// Specs that talk to the backend directly (e.g. the cross-site test) read its address from here.
+process.env.STORYREEL_E2E_BACKEND_URL = BACKEND_URL;
 
 // One throw-away database and media folder per run (workers inherit the variable, so they agree on it).
 process.env.STORYREEL_E2E_DIR ??= mkdtempSync(path.join(os.tmpdir(), "storyreel-e2e-"));
@@ -54,8 +56,8 @@ export default defineConfig({
   },
   webServer: [
     {
-      // The real backend on a temporary database and media folder.
-      command: `"${python}" backend/manage.py migrate --noinput && exec "${python}" backend/manage.py runserver 127.0.0.1:${BACKEND_PORT} --noreload`,
+      // The real backend, served as `npm start` serves it, on a temporary database and media folder.
+      command: `"${python}" backend/manage.py migrate --noinput && exec "${python}" backend/manage.py serve --port ${BACKEND_PORT}`,
       cwd: repoRoot,
       url: `${BACKEND_URL}/api/health/`,
       env: {

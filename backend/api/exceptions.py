@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -100,6 +102,8 @@ def storyreel_exception_handler(exc: Exception, context: dict) -> Response | Non
     message (the traceback goes to the log only).
     """
     response = exception_handler(exc, context)
+    if response is None and isinstance(exc, (SuspiciousOperation, RequestDataTooBig)):
+        return _refused_request(exc)
     if response is None:
         logger.exception("unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
         return Response({"error": "Internal error; see the server log."}, status=500)
@@ -113,3 +117,28 @@ def storyreel_exception_handler(exc: Exception, context: dict) -> Response | Non
         data = {"error": str(data.get("detail", "Request failed")), **data}
     response.data = data
     return response
+
+
+def _refused_request(exc: Exception) -> Response:
+    """400/413 for the request limits Django enforces while parsing (field count, file count, body size)."""
+    if isinstance(exc, TooManyFieldsSent):
+        message, code = f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields.", 400
+    elif isinstance(exc, TooManyFilesSent):
+        message, code = f"The form has more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.", 400
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1e6
+        message, code = f"The request body is larger than {limit:.0f} MB.", 413
+    else:
+        message, code = "The request was refused as malformed.", 400
+    return Response({"error": message, "detail": message}, status=code)
+
+
+class InsufficientDiskSpace(RenderRefused):
+    """507: the disk holding MEDIA_ROOT has too little free space for the render; body ``{error}`` saying how much
+    is free and how much is needed."""
+
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    default_code = "insufficient_storage"
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"error": message}, message)

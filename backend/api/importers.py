@@ -26,6 +26,10 @@ from dataclasses import dataclass
 MAX_SEGMENTS = 500
 #: Longest narration text of one segment, in characters.
 MAX_TEXT_LENGTH = 5000
+#: Longest image prompt of one segment, in characters.
+MAX_PROMPT_LENGTH = 2000
+#: Longest pasted story for the text format, in characters (500 full segments with prompts fit).
+MAX_RAW_TEXT_LENGTH = 4_000_000
 
 _SEPARATOR = re.compile(r"^\s*-{3,}\s*$")
 _LABEL = re.compile(r"^\s*(text|prompt)\s*:\s?(.*)$", re.IGNORECASE)
@@ -58,6 +62,14 @@ def _check_lengths(segments: list[ImportedSegment], label: str) -> list[str]:
             problems.append(
                 f"{label} {number}: the text is {len(seg.text_content)} characters; the limit is {MAX_TEXT_LENGTH}."
             )
+        if len(seg.image_prompt) > MAX_PROMPT_LENGTH:
+            problems.append(
+                f"{label} {number}: the image prompt is {len(seg.image_prompt)} characters; "
+                f"the limit is {MAX_PROMPT_LENGTH}."
+            )
+        if "\x00" in seg.text_content or "\x00" in seg.image_prompt:
+            # The same rule as the segment API (DRF's ProhibitNullCharactersValidator).
+            problems.append(f"{label} {number}: null characters are not allowed.")
     return problems
 
 

@@ -44,13 +44,23 @@ class _FileSlice:
 
 def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve ``MEDIA_ROOT/<path>``; 206 for a satisfiable ``Range``, 416 for an unsatisfiable one, 404 if absent or
-    outside MEDIA_ROOT. A ``Range`` that is not one valid byte range is ignored (whole file, 200)."""
+    outside MEDIA_ROOT (also through a symlink). A ``Range`` that is not one valid byte range is ignored (whole
+    file, 200)."""
     try:
         # The same normalisation as django.views.static.serve, checked here so that "../" is a 404 and not the
         # 400 that serve's SuspiciousFileOperation would become.
         full = Path(safe_join(str(settings.MEDIA_ROOT), posixpath.normpath(path).lstrip("/")))
     except (SuspiciousFileOperation, ValueError):
         raise Http404("Not found") from None
+    # A symlink (or a symlinked folder) inside MEDIA_ROOT must not lead outside it: compare real paths.
+    root = Path(settings.MEDIA_ROOT).resolve()
+    try:
+        real = full.resolve()
+    except (OSError, RuntimeError):
+        raise Http404("Not found") from None
+    if not real.is_relative_to(root):
+        raise Http404("Not found")
+    full = real
     header = request.headers.get("Range", "").strip()
     match = _RANGE.match(header) if header else None
     first, last = match.groups() if match else ("", "")

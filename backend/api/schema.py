@@ -38,6 +38,13 @@ class StoryReelAutoSchema(AutoSchema):
             schema["required"] = sorted(schema["properties"])
         return schema
 
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        bodies: dict[str, Any] = super()._get_response_bodies(direction)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            for code, response in GUARD_RESPONSES.items():
+                bodies.setdefault(str(code), self._get_response_for_code(response, str(code), direction=direction))
+        return bodies
+
 
 class _TaskStateField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
@@ -80,6 +87,14 @@ ERROR_RESPONSES: dict[int, OpenApiResponse] = {
     404: OpenApiResponse(ErrorSerializer, "No such object."),
     409: OpenApiResponse(ErrorSerializer, "Conflicts with the current state (segment locked, render running)."),
     500: OpenApiResponse(ErrorSerializer, "Server-side failure, e.g. ffmpeg missing (details in the server log)."),
+    507: OpenApiResponse(ErrorSerializer, "Not enough free disk space for the render."),
+}
+
+#: Responses any operation may give (request guards in ``api.middleware``): listed on every operation.
+GUARD_RESPONSES: dict[int, OpenApiResponse] = {
+    401: OpenApiResponse(ErrorSerializer, "`STORYREEL_API_TOKEN` is set and the request lacks its Bearer token."),
+    403: OpenApiResponse(ErrorSerializer, "A state-changing request from an origin other than the web app."),
+    413: OpenApiResponse(ErrorSerializer, "The request body is larger than the documented limit."),
 }
 
 

@@ -6,13 +6,11 @@ file it replaces is deleted only once the segment row points at the new one (aft
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.core.files import File
 from django.db import transaction
 
 from api.models import Segment
-from api.validators import validate_audio_upload, validate_image_upload
+from api.validators import CheckedAudio, validate_audio_upload, validate_image_upload
 from api.word_timings import schedule_word_timings
 
 
@@ -33,15 +31,16 @@ def store_image(segment: Segment, upload: File, ext: str) -> None:
     _replace_file(segment, "image_file", upload, ext)
 
 
-def store_audio(segment: Segment, upload: File, duration: float) -> None:
-    """Make an already validated ``upload`` the segment's narration of ``duration`` seconds. An uploaded recording
-    has no text hash (it was not generated from the text)."""
+def store_audio(segment: Segment, upload: File, checked: CheckedAudio) -> None:
+    """Make an already validated ``upload`` the segment's narration (``checked``: its duration in seconds and the
+    extension of the detected container, which it is stored under). An uploaded recording has no text hash (it
+    was not generated from the text)."""
     _replace_file(
         segment,
         "audio_file",
         upload,
-        Path(upload.name).suffix.lower(),
-        extra={"audio_duration": duration, "audio_text_hash": ""},
+        checked.ext,
+        extra={"audio_duration": checked.duration, "audio_text_hash": ""},
     )
 
 

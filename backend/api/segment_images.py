@@ -39,9 +39,10 @@ def _write_names(segment: Segment, names: list[str]) -> None:
         row.save()
 
 
-def add_image(segment: Segment, upload: UploadedFile) -> None:
-    """Validate ``upload`` like ``image_file`` and append it to the segment's images (it becomes ``image_file``
-    when the segment has none).
+def add_image(segment: Segment, upload: UploadedFile, ext: str | None = None) -> None:
+    """Append ``upload`` to the segment's images (it becomes ``image_file`` when the segment has none); ``ext``:
+    what :func:`~api.validators.validate_image_upload` returned for it (the upload is validated here when
+    ``None``).
 
     Raises:
         ValidationError: ``{"image_file": [reason]}`` for a bad file or when the segment already has
@@ -49,7 +50,8 @@ def add_image(segment: Segment, upload: UploadedFile) -> None:
     """
     if len(image_names(segment)) >= MAX_IMAGES:
         raise ValidationError({"image_file": [f"A segment has at most {MAX_IMAGES} images; remove one first."]})
-    ext = validate_image_upload(upload)
+    if ext is None:
+        ext = validate_image_upload(upload)
     with transaction.atomic():
         if not segment.image_file:
             store_image(segment, upload, ext)

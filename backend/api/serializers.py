@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.importers import MAX_TEXT_LENGTH
+from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.picture_options import MAX_SHOT_LIMIT, MIN_SHOT_LIMIT, TransitionSerializer, validate_picture_options
 from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
@@ -36,6 +37,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     text_content = serializers.CharField(
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
+    image_prompt = serializers.CharField(allow_blank=True, required=False, max_length=MAX_PROMPT_LENGTH)
 
     class Meta:
         model = Segment
@@ -178,7 +180,9 @@ class ImportSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["json", "text"])
     title = serializers.CharField(max_length=200)
     segments = StorySegmentsField(required=False)
-    raw_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    raw_text = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, max_length=MAX_RAW_TEXT_LENGTH
+    )
     resolution_width = serializers.IntegerField(required=False, min_value=16, max_value=3840)
     resolution_height = serializers.IntegerField(required=False, min_value=16, max_value=2160)
     framerate = serializers.IntegerField(required=False, min_value=1, max_value=60)
@@ -227,6 +231,13 @@ class GlobalSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = GlobalSettings
         fields = ["default_voice_id", "tts_speed", "zoom_intensity", "subtitle_font", "subtitle_color"]
+
+    def validate(self, attrs: dict) -> dict:
+        # NaN and infinities pass the range validators (every comparison with NaN is false): refuse them here.
+        for name in ("tts_speed", "zoom_intensity"):
+            if name in attrs and not math.isfinite(attrs[name]):
+                raise serializers.ValidationError({name: ["Must be a finite number."]})
+        return attrs
 
     def validate_default_voice_id(self, value: str) -> str:
         if not value:

@@ -5,9 +5,11 @@ Task ids: ``render_<project_id>``, ``tts_<segment_id>`` (one segment), ``tts_all
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from core_engine.render.plan import RenderError
 from core_engine.render.progress import ProgressRecord, ProgressTracker, Stage
@@ -138,30 +140,59 @@ def narration_path(segment: Segment) -> Path:
     return Path(settings.MEDIA_ROOT) / "projects" / str(segment.project_id) / "audio" / f"{segment.id}.wav"
 
 
-def narrate_segment(segment: Segment) -> float:
+class NarrationSkipped(Exception):
+    """The segment changed after its narration was queued (locked, or its audio replaced): nothing was changed;
+    ``str()`` says why."""
+
+
+def _skip_reason(current: Segment, queued_audio: str | None) -> str | None:
+    """Why narration must not replace ``current``'s audio now, or None. ``queued_audio`` is the audio file name the
+    segment had when the job was queued (None: unknown, then any uploaded recording is kept)."""
+    if current.is_locked:
+        return "The segment was locked after narration was queued; it was left as it is."
+    name = current.audio_file.name or ""
+    if queued_audio is not None and name != queued_audio:
+        return "The segment got new audio after narration was queued; it was kept."
+    if queued_audio is None and name and not current.audio_text_hash:
+        return "The segment has an uploaded recording; it was kept."
+    return None
+
+
+def narrate_segment(segment: Segment, queued_audio: str | None = None) -> float:
     """Synthesise a segment's text with the built-in engine and attach it as the segment's audio.
 
-    Uses ``GlobalSettings`` voice and speed. Returns the duration in seconds.
+    Uses ``GlobalSettings`` voice and speed. Returns the duration in seconds. The segment is checked again right
+    before synthesis and, under a row lock, before its audio is replaced: a segment locked meanwhile, or whose
+    audio is no longer ``queued_audio`` (the file name when the job was queued), is left untouched.
 
     Raises:
         core_engine.tts.SpeechError: the text has nothing to speak or the engine failed.
+        NarrationSkipped: the segment changed after queueing (see above); nothing was changed.
     """
     from core_engine.alignment import METHOD_ESPEAK, file_sha256, timings_to_json
     from core_engine.tts import synthesize_narration
 
     from api.models import GlobalSettings
 
+    if reason := _skip_reason(segment, queued_audio):
+        raise NarrationSkipped(reason)
     prefs = GlobalSettings.load()
     out = narration_path(segment)
     out.parent.mkdir(parents=True, exist_ok=True)
+    # Synthesised beside the final name and moved into place only once the segment is known to still want it.
+    part = out.with_name(f".{out.stem}.part.wav")
     spoken_text = segment.text_content
-    narration = synthesize_narration(spoken_text, out, voice_id=prefs.default_voice_id or None, speed=prefs.tts_speed)
+    narration = synthesize_narration(spoken_text, part, voice_id=prefs.default_voice_id or None, speed=prefs.tts_speed)
     duration = narration.duration
     rel = out.relative_to(Path(settings.MEDIA_ROOT)).as_posix()
     # The word timings come with the audio (espeak-ng's word events) and are stored in the same transaction.
     words = narration.word_timings
     with transaction.atomic():
         current = Segment.objects.select_for_update().get(pk=segment.pk)
+        if reason := _skip_reason(current, queued_audio):
+            part.unlink(missing_ok=True)
+            raise NarrationSkipped(reason)
+        part.replace(out)
         old_name = current.audio_file.name if current.audio_file else None
         current.audio_file.name = rel
         current.audio_duration = duration
@@ -188,9 +219,17 @@ def narrate_segment(segment: Segment) -> float:
     return duration
 
 
-def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
+def _append_to(key: str, item: dict[str, object], extra: dict[str, Any]) -> None:
+    extra.setdefault(key, []).append(item)
+
+
+def narration_task_function(task_id: str, segment_ids: list[str], queued_audio: dict[str, str] | None = None) -> None:
     """Generate narration for ``segment_ids`` in order, recording each success in the task's
     ``completed_segments`` and each failure in ``errors`` (one segment's failure does not stop the others).
+
+    Each segment is read again when its turn comes: ``queued_audio`` maps segment id → its audio file name when the
+    job was queued; a segment locked since, or whose audio changed since (e.g. a recording was uploaded), is
+    skipped and reported in ``errors``, and nothing the user uploaded is replaced or deleted.
 
     The task ends FAILED only when every segment failed.
     """
@@ -204,9 +243,13 @@ def narration_task_function(task_id: str, segment_ids: list[str]) -> None:
         progress.report(done, f"Generating narration for segment {done + 1} of {total}", Stage.NARRATE)
         try:
             segment = Segment.objects.get(pk=segment_id)
-            duration = narrate_segment(segment)
+            duration = narrate_segment(segment, (queued_audio or {}).get(segment_id))
         except Segment.DoesNotExist:
             error = "The segment was deleted."
+        except NarrationSkipped as exc:  # reported, but not a failure: the user's newer choice was kept
+            skipped = {"segment_id": segment_id, "error": str(exc), "skipped": True}
+            manager.update_extra(task_id, functools.partial(_append_to, "errors", skipped))
+            continue
         except SpeechError as exc:
             error = str(exc)
         except Exception as exc:

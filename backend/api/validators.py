@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core_engine.audio_utils import AudioError, probe_audio
+from core_engine.audio_utils import CONTAINER_EXTENSIONS, AudioError, probe_audio
 from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -110,23 +111,37 @@ def validate_image_upload(upload: UploadedFile) -> str:
     Returns the file extension the server will store it under (from the decoded format, not the client's name).
 
     Raises:
-        ValidationError: ``{"image_file": [reason]}``.
+        ValidationError: ``{"image_file": [reason]}``; the reason never contains a server path.
     """
+    path: Path | None = None
     try:
         with StagedUpload(upload) as path:
             info = inspect_image(path)
     except ImageError as exc:
-        raise ValidationError({"image_file": [_sentence(str(exc))]}) from None
+        raise ValidationError({"image_file": [_sentence(_without_paths(str(exc), path))]}) from None
     return ALLOWED_IMAGE_FORMATS[info.format]
 
 
-def validate_audio_upload(upload: UploadedFile) -> float:
-    """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A, non-empty, readable, ≤ 10 minutes).
+@dataclass(frozen=True)
+class CheckedAudio:
+    """An uploaded narration that passed :func:`validate_audio_upload`: its ``duration`` in seconds and the
+    extension (``.wav``, ``.mp3``, ``.flac``, ``.ogg``, ``.m4a``, ``.aac``) of the container the server detected,
+    which is what it is stored and served under."""
 
-    Returns the duration in seconds measured by decoding the file.
+    duration: float
+    ext: str
+
+
+def validate_audio_upload(upload: UploadedFile) -> CheckedAudio:
+    """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A/AAC by content, non-empty, ≤ 192 kHz, ≤ 10 minutes,
+    readable); the sample rate and declared length are checked from the header before decoding, and decoding
+    streams (see :func:`core_engine.audio_utils.probe_audio`).
+
+    Returns the measured duration and the extension of the detected container (a WAV named ``.mp3`` is a ``.wav``;
+    the audio of an MP4 is stored as ``.m4a``).
 
     Raises:
-        ValidationError: ``{"audio_file": [reason]}``.
+        ValidationError: ``{"audio_file": [reason]}``; the reason never contains a server path.
     """
     ext = Path(upload.name or "").suffix.lower()
     if ext not in ALLOWED_AUDIO_EXTENSIONS:
@@ -135,12 +150,30 @@ def validate_audio_upload(upload: UploadedFile) -> float:
         )
     if not upload.size:
         raise ValidationError({"audio_file": ["The file is empty."]})
+    path: Path | None = None
     try:
         with StagedUpload(upload) as path:
             info = probe_audio(path)
     except AudioError as exc:
-        raise ValidationError({"audio_file": [_sentence(str(exc))]}) from None
-    return info.duration
+        raise ValidationError({"audio_file": [_sentence(_without_paths(str(exc), path))]}) from None
+    detected = CONTAINER_EXTENSIONS.get(info.container)
+    if detected is None:
+        raise ValidationError(
+            {"audio_file": [f"The file is {info.container or 'an unknown'} data, not WAV, MP3, FLAC, OGG or M4A."]}
+        )
+    return CheckedAudio(duration=info.duration, ext=detected)
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[\\/](?:[^\s'\"\\/]+[\\/])+[^\s'\"]*")
+
+
+def _without_paths(reason: str, staged: Path | None) -> str:
+    """``reason`` with the staged file's path and any other absolute path replaced, so no server path reaches the
+    client (decoders name the file they failed on)."""
+    if staged is not None:
+        reason = reason.replace(str(staged), "the uploaded file")
+    reason = reason.replace(str(settings.MEDIA_ROOT), "")
+    return _ABSOLUTE_PATH.sub("the uploaded file", reason)
 
 
 def _sentence(reason: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from core_engine.render.progress import ProgressRecord, Stage
@@ -26,7 +28,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
-from api.importers import StoryImportError, parse_json_segments, parse_text_story
+from api.importers import MAX_SEGMENTS, StoryImportError, parse_json_segments, parse_text_story
+from api.locks import project_lock
+from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import (
     GenerateAllNarrationResponseSerializer,
@@ -68,6 +72,11 @@ _ORDERED_SEGMENTS = Prefetch(
 _FIRST_IMAGE = Segment.objects.filter(project=OuterRef("pk")).order_by("sequence_index").values("image_file")[:1]
 
 
+def _fresh(project_id: object) -> Project:
+    """The project row as it is now (call under :func:`api.locks.project_lock`); 404 when it was deleted."""
+    return get_object_or_404(Project.objects.only("id", "status"), pk=project_id)
+
+
 def _refuse_while_processing(project: Project, what: str) -> None:
     if project.status == ProjectStatus.PROCESSING:
         raise Conflict(f"The video is being rendered; {what} is possible again when the render has finished.")
@@ -106,13 +115,16 @@ class ProjectViewSet(viewsets.ModelViewSet):
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
 
     def perform_update(self, serializer: ProjectSerializer) -> None:
-        _refuse_while_processing(serializer.instance, "changing the project")
-        serializer.save()
+        with project_lock(serializer.instance.pk):
+            _refuse_while_processing(_fresh(serializer.instance.pk), "changing the project")
+            serializer.instance.refresh_from_db()  # save() writes every field: never an out-of-date status
+            serializer.save()
 
     def perform_destroy(self, instance: Project) -> None:
-        _refuse_while_processing(instance, "deleting the project")
-        folder = Path(settings.MEDIA_ROOT) / instance.media_dir
-        instance.delete()
+        with project_lock(instance.pk):
+            _refuse_while_processing(_fresh(instance.pk), "deleting the project")
+            folder = Path(settings.MEDIA_ROOT) / instance.media_dir
+            instance.delete()
         shutil.rmtree(folder, ignore_errors=True)
 
     # -- import -----------------------------------------------------------------------------------------------------
@@ -156,14 +168,18 @@ class ProjectViewSet(viewsets.ModelViewSet):
             400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
             **errors(404),
             409: OpenApiResponse(RenderConflictErrorSerializer, "A render of this project is already running."),
-            **errors(500),
+            **errors(500, 507),
         },
     )
     @action(detail=True, methods=["post"])
     def render(self, request: Request, pk: str | None = None) -> Response:
-        """Start rendering the project's video in the background (202), or say why not (400/409/500)."""
-        project = self.get_object()
-        task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
+        """Start rendering the project's video in the background (202), or say why not (400/409/500/507)."""
+        # Accepted under the project lock: an edit accepted earlier is complete, later edits see PROCESSING.
+        with project_lock(pk):
+            project = self.get_object()
+            if project.status != ProjectStatus.PROCESSING:
+                check_disk_space_for_render(project)  # InsufficientDiskSpace 507
+            task_id = start_render(project)  # RenderNotReady 400, RenderAlreadyRunning 409, FFmpegMissing 500
         total = len(project.segments.all())
         return Response(
             {
@@ -221,11 +237,11 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def reorder(self, request: Request, pk: str | None = None) -> Response:
         """Put the segments in the given order; the ids must be exactly the project's segments."""
         project = self.get_object()
-        _refuse_while_processing(project, "reordering segments")
         body = ReorderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         ids = [str(i) for i in body.validated_data["segment_ids"]]
-        with transaction.atomic():
+        with project_lock(project.pk), transaction.atomic():
+            _refuse_while_processing(_fresh(project.pk), "reordering segments")
             segments = {str(s.id): s for s in Segment.objects.filter(project=project)}
             if len(ids) != len(set(ids)) or set(ids) != set(segments):
                 raise ValidationError(
@@ -280,8 +296,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
         if not todo:
             return Response({"task_id": None, **counts, "message": "Every segment already has narration."})
         task_id = f"tts_all_{project.pk}"
+        # What each segment's audio is now: when the job runs it skips segments whose audio changed meanwhile.
+        queued_audio = {str(s.id): s.audio_file.name or "" for s in segments if str(s.id) in todo}
         try:
-            TaskManager.get_instance().submit_task(narration_task_function, task_id, todo, task_id=task_id)
+            TaskManager.get_instance().submit_task(
+                narration_task_function, task_id, todo, queued_audio, task_id=task_id
+            )
         except RuntimeError:
             raise Conflict("Narration for this project is already being generated.") from None
         return Response(
@@ -322,8 +342,10 @@ class SegmentViewSet(
 
     def perform_create(self, serializer: SegmentSerializer) -> None:
         project = serializer.validated_data["project"]
-        _refuse_while_processing(project, "adding segments")
-        with transaction.atomic():
+        with project_lock(project.pk), transaction.atomic():
+            _refuse_while_processing(_fresh(project.pk), "adding segments")
+            if Segment.objects.filter(project=project).count() >= MAX_SEGMENTS:
+                raise ValidationError({"project": [f"A project can have at most {MAX_SEGMENTS} segments."]})
             last = Segment.objects.filter(project=project).aggregate(m=Max("sequence_index"))["m"]
             serializer.save(sequence_index=0 if last is None else last + 1)
             project.save(update_fields=["updated_at"])
@@ -336,33 +358,43 @@ class SegmentViewSet(
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
                 raise ValidationError({name: ["Send the file as multipart/form-data."]})
-        if segment.is_locked and (image or audio or set(fields) - {"is_locked"}):
-            raise Conflict("This segment is locked; unlock it to change it.")
-        if image or audio:
-            _refuse_while_processing(segment.project, "changing images and narration")
+        self._refuse_change(segment, bool(image or audio), set(fields))
         serializer = self.get_serializer(segment, data=fields, partial=True)
         serializer.is_valid(raise_exception=True)
         # Check every file before storing anything, so a refused upload changes nothing.
         image_ext = validate_image_upload(image) if image else None
-        audio_duration = validate_audio_upload(audio) if audio else None
-        with transaction.atomic():
+        checked_audio = validate_audio_upload(audio) if audio else None
+        with project_lock(segment.project_id), transaction.atomic():
+            # Checked again under the lock: a render accepted or a lock set while the files were checked wins.
+            segment = get_object_or_404(Segment.objects.select_related("project"), pk=segment.pk)
+            self._refuse_change(segment, bool(image or audio), set(fields))
+            serializer.instance = segment
             segment = serializer.save()
             if image:
                 store_image(segment, image, image_ext)
-            if audio:
-                store_audio(segment, audio, audio_duration)
+            if checked_audio:
+                store_audio(segment, audio, checked_audio)
         if image or audio or fields:
             segment.project.save(update_fields=["updated_at"])
         if audio or "text_content" in fields:
             schedule_word_timings(segment)  # now, or in the background when long: see api.word_timings
         return Response(self.get_serializer(segment).data)
 
+    @staticmethod
+    def _refuse_change(segment: Segment, files: bool, fields: set[str]) -> None:
+        if segment.is_locked and (files or fields - {"is_locked"}):
+            raise Conflict("This segment is locked; unlock it to change it.")
+        if files:
+            _refuse_while_processing(segment.project, "changing images and narration")
+
     def perform_destroy(self, instance: Segment) -> None:
-        _refuse_while_processing(instance.project, "deleting segments")
-        files = [f.name for f in (instance.image_file, instance.audio_file) if f]
-        files += [e.image_file.name for e in instance.extra_images.all()]
-        storage = instance.image_file.storage
-        with transaction.atomic():
+        with project_lock(instance.project_id), transaction.atomic():
+            # Re-read under the lock: a concurrent delete or reorder may have moved (or removed) this segment.
+            instance = get_object_or_404(Segment.objects.select_related("project"), pk=instance.pk)
+            _refuse_while_processing(instance.project, "deleting segments")
+            files = [f.name for f in (instance.image_file, instance.audio_file) if f]
+            files += [e.image_file.name for e in instance.extra_images.all()]
+            storage = instance.image_file.storage
             project, index = instance.project, instance.sequence_index
             instance.delete()
             for seg in Segment.objects.filter(project=project, sequence_index__gt=index).order_by("sequence_index"):
@@ -373,17 +405,25 @@ class SegmentViewSet(
             storage.delete(name)
 
     # -- images -----------------------------------------------------------------------------------------------------
-    def _editable_images(self) -> Segment:
-        segment = self.get_object()
+    @staticmethod
+    def _refuse_image_change(segment: Segment) -> None:
         if segment.is_locked:
             raise Conflict("This segment is locked; unlock it to change it.")
         _refuse_while_processing(segment.project, "changing images")
-        return segment
 
-    def _changed(self, segment: Segment) -> Response:
-        segment.project.save(update_fields=["updated_at"])
-        segment.refresh_from_db()
-        return Response(self.get_serializer(segment).data)
+    @contextmanager
+    def _editing_images(self, pk: str | None) -> Iterator[Segment]:
+        """The segment, re-read and checked (unlocked, project not rendering) under its project's lock, inside a
+        transaction; the project's ``updated_at`` moves when the block succeeds."""
+        project_id = self.get_object().project_id
+        with project_lock(project_id), transaction.atomic():
+            segment = get_object_or_404(Segment.objects.select_related("project"), pk=pk)
+            self._refuse_image_change(segment)
+            yield segment
+            segment.project.save(update_fields=["updated_at"])
+
+    def _segment_response(self, pk: str | None) -> Response:
+        return Response(self.get_serializer(Segment.objects.select_related("project").get(pk=pk)).data)
 
     @extend_schema(
         request={"multipart/form-data": ImageUploadSerializer},
@@ -394,32 +434,34 @@ class SegmentViewSet(
         """Add an image (multipart ``image_file``, validated like the segment's ``image_file``) after the
         segment's others; at most 3 a segment (400 beyond). The segment's narration time is shared among its
         images (``min_shot``/``max_shot``). 409 when the segment is locked or its project renders."""
-        segment = self._editable_images()
+        self._refuse_image_change(self.get_object())
         upload = request.FILES.get("image_file")
         if upload is None:
             raise ValidationError({"image_file": ["Send the image as multipart/form-data field image_file."]})
-        add_image(segment, upload)
-        return self._changed(segment)
+        ext = validate_image_upload(upload)  # checked before the lock: decoding a large image takes a while
+        with self._editing_images(pk) as segment:
+            add_image(segment, upload, ext)
+        return self._segment_response(pk)
 
     @extend_schema(request=None, responses={200: SegmentSerializer, **errors(404, 409)})
     @action(detail=True, methods=["delete"], url_path=r"images/(?P<index>[0-9]+)")
     def remove_image(self, request: Request, pk: str | None = None, index: str = "0") -> Response:
         """Remove image ``index`` (0-based in ``images``; the later ones move up, so removing 0 makes the second
         image the ``image_file``). 404 when there is no such image; 409 when locked or rendering."""
-        segment = self._editable_images()
-        remove_image(segment, int(index))
-        return self._changed(segment)
+        with self._editing_images(pk) as segment:
+            remove_image(segment, int(index))
+        return self._segment_response(pk)
 
     @extend_schema(request=ImageOrderSerializer, responses={200: SegmentSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="images/reorder")
     def reorder_images(self, request: Request, pk: str | None = None) -> Response:
         """Put the images in a new order: ``{"order": [current indices in the new order]}`` (the first becomes
         ``image_file``). 400 unless it lists every index once; 409 when locked or rendering."""
-        segment = self._editable_images()
         body = ImageOrderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        reorder_images(segment, body.validated_data["order"])
-        return self._changed(segment)
+        with self._editing_images(pk) as segment:
+            reorder_images(segment, body.validated_data["order"])
+        return self._segment_response(pk)
 
     @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")
@@ -437,7 +479,13 @@ class SegmentViewSet(
         _refuse_while_processing(segment.project, "changing narration")
         task_id = f"tts_{segment.pk}"
         try:
-            TaskManager.get_instance().submit_task(narration_task_function, task_id, [str(segment.pk)], task_id=task_id)
+            TaskManager.get_instance().submit_task(
+                narration_task_function,
+                task_id,
+                [str(segment.pk)],
+                {str(segment.pk): segment.audio_file.name or ""},
+                task_id=task_id,
+            )
         except RuntimeError:
             raise Conflict("Narration for this segment is already being generated.") from None
         return Response(

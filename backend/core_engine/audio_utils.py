@@ -8,6 +8,7 @@ so every container ffmpeg reads (WAV, MP3, FLAC, OGG, M4A, …) is handled the s
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import wave
 from dataclasses import dataclass
@@ -26,6 +27,23 @@ TRACK_SAMPLE_RATE = 48000
 #: Longest narration accepted for one segment, in seconds.
 MAX_AUDIO_SECONDS = 600.0
 
+#: Highest sample rate (Hz) accepted for narration: 192 kHz is the highest rate of studio recorders; anything above
+#: only makes decoding expensive. Checked from the file header before decoding.
+MAX_SAMPLE_RATE = 192000
+
+#: Bytes read from the decoder per chunk while measuring; memory use of :func:`probe_audio` stays at about this.
+_PROBE_CHUNK = 1 << 20
+
+#: Extension a narration is stored under, by the container ffmpeg detected (``Input #0, <names>, from``).
+CONTAINER_EXTENSIONS = {
+    "wav": ".wav",
+    "mp3": ".mp3",
+    "flac": ".flac",
+    "ogg": ".ogg",
+    "mov,mp4,m4a,3gp,3g2,mj2": ".m4a",
+    "aac": ".aac",
+}
+
 
 class AudioError(ValueError):
     """An audio file that cannot be used; ``str(err)`` is a reason a user understands."""
@@ -38,6 +56,10 @@ class AudioInfo:
     duration: float
     sample_rate: int
     channels: int
+    #: ffmpeg's name of the container format (e.g. "wav", "mp3", "mov,mp4,m4a,3gp,3g2,mj2"); "" when unknown.
+    container: str = ""
+    #: True when the file also holds a video stream (e.g. an MP4 with picture); only its audio is used.
+    has_video: bool = False
 
 
 def decode_audio(
@@ -69,47 +91,121 @@ def decode_audio(
     return np.clip(data, -1.0, 1.0)
 
 
-def _native_format(path: Path) -> tuple[int, int]:
-    """(sample_rate Hz, channels) of the first audio stream, parsed from ``ffmpeg -i`` (there is no ffprobe)."""
+@dataclass(frozen=True)
+class _Header:
+    container: str
+    rate: int
+    channels: int
+    duration: float | None
+    has_video: bool
+
+
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_INPUT = re.compile(r"^Input #0, (.+?), from ")
+
+
+def _read_header(path: Path) -> _Header:
+    """What ``ffmpeg -i`` says about the file without decoding it (there is no ffprobe): container name, sample
+    rate (Hz) and channels of the first audio stream, the declared duration (s) and whether it has video.
+
+    Raises:
+        AudioError: no audio stream.
+    """
     proc = subprocess.run(
         [require_ffmpeg(), "-nostdin", "-hide_banner", "-i", str(path)], capture_output=True, check=False
     )
+    container, duration, has_video = "", None, False
+    rate, channels = 0, 1
     for line in proc.stderr.decode("utf-8", "replace").splitlines():
-        if "Audio:" in line:
-            rate, channels = 0, 1
-            for part in line.split(","):
-                part = part.strip()
-                if part.endswith(" Hz"):
-                    rate = int(part.split()[0])
-                elif part in ("mono",):
-                    channels = 1
-                elif part == "stereo":
-                    channels = 2
-                elif "channels" in part:
-                    try:
-                        channels = int(part.split()[0])
-                    except ValueError:
-                        pass
-            if rate:
-                return rate, channels
-    raise AudioError("the file has no audio stream")
+        if match := _INPUT.match(line):
+            container = match.group(1)
+        elif match := _DURATION.search(line):
+            h, m, sec = match.groups()
+            duration = int(h) * 3600 + int(m) * 60 + float(sec)
+        elif "Video:" in line and "Stream #" in line:
+            has_video = has_video or "attached pic" not in line
+        elif "Audio:" in line and not rate:
+            rate, channels = _parse_audio_stream(line)
+    if not rate:
+        raise AudioError("the file has no audio stream")
+    return _Header(container, rate, channels, duration, has_video)
+
+
+def _parse_audio_stream(line: str) -> tuple[int, int]:
+    """(sample rate Hz, channels) from an ``ffmpeg -i`` line like ``Stream #0:0: Audio: flac, 44100 Hz, stereo``."""
+    rate, channels = 0, 1
+    for part in (p.strip() for p in line.split(",")):
+        if part.endswith(" Hz"):
+            rate = int(part.split()[0])
+        elif part == "stereo":
+            channels = 2
+        elif "channels" in part and part.split()[0].isdigit():
+            channels = int(part.split()[0])
+    return rate, channels
+
+
+def _native_format(path: Path) -> tuple[int, int]:
+    """(sample_rate Hz, channels) of the first audio stream, parsed from ``ffmpeg -i`` (there is no ffprobe)."""
+    header = _read_header(path)
+    return header.rate, header.channels
+
+
+def _count_samples(path: Path, rate: int, max_seconds: float) -> int:
+    """Decode the first audio stream as mono 16-bit PCM at its own ``rate`` and count the samples, reading the
+    decoder's output in :data:`_PROBE_CHUNK` pieces that are dropped at once (memory stays flat whatever the
+    length); stops once ``max_seconds`` + 1 s have been counted."""
+    limit = int((max_seconds + 1.0) * rate) * 2
+    cmd = [require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:a:0"]
+    cmd += ["-t", f"{max_seconds + 1:.3f}", "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate)]
+    proc = subprocess.Popen([*cmd, "pipe:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    assert proc.stdout is not None
+    count = 0
+    try:
+        while chunk := proc.stdout.read(_PROBE_CHUNK):
+            count += len(chunk)
+            if count > limit:
+                break
+    finally:
+        proc.stdout.close()
+        proc.kill()
+        proc.wait()
+    return count // 2
 
 
 def probe_audio(path: str | Path, max_seconds: float = MAX_AUDIO_SECONDS) -> AudioInfo:
     """Measure an audio file by decoding it (container headers lie, e.g. VBR MP3): duration = samples / rate.
 
+    The header is checked first (sample rate at most :data:`MAX_SAMPLE_RATE`, declared duration at most
+    ``max_seconds`` + 1 s), then the samples are counted while streaming, so memory stays flat whatever the file
+    declares.
+
     Raises:
-        AudioError: unreadable, empty (no samples or under 0.05 s), or longer than ``max_seconds``.
+        AudioError: unreadable, empty (no samples or under 0.05 s), longer than ``max_seconds``, or a sample rate
+            above :data:`MAX_SAMPLE_RATE`.
     """
     path = Path(path)
-    rate, channels = _native_format(path)
-    samples = decode_audio(path, rate, 1, max_seconds=max_seconds)
-    duration = samples.shape[0] / rate
+    if not path.is_file():
+        raise AudioError(f"audio file {path.name} does not exist")
+    header = _read_header(path)
+    if header.rate > MAX_SAMPLE_RATE:
+        raise AudioError(f"the sample rate is {header.rate / 1000:g} kHz; the limit is {MAX_SAMPLE_RATE / 1000:g} kHz")
+    if header.duration is not None and header.duration > max_seconds + 1.0:
+        raise AudioError(f"the audio is longer than {max_seconds / 60:g} minutes")
+    samples = _count_samples(path, header.rate, max_seconds)
+    if samples == 0:
+        raise AudioError("the file could not be read as audio (unsupported or damaged)")
+    duration = samples / header.rate
     if duration < 0.05:
         raise AudioError("the audio is empty (shorter than 0.05 s)")
     if duration > max_seconds:
         raise AudioError(f"the audio is longer than {max_seconds / 60:g} minutes")
-    return AudioInfo(duration=duration, sample_rate=rate, channels=channels)
+    return AudioInfo(
+        duration=duration,
+        sample_rate=header.rate,
+        channels=header.channels,
+        container=header.container,
+        has_video=header.has_video,
+    )
 
 
 def write_wav_pcm16(path: str | Path, samples: npt.NDArray[np.float32], sample_rate: int) -> None:

@@ -7,6 +7,11 @@ defaults:
 - ``STORYREEL_MEDIA_ROOT``: user files and renders (default ``<repo>/media``).
 - ``STORYREEL_FRONTEND_ORIGIN``: the web app's origin allowed by CORS (default ``http://localhost:3000`` and
   ``http://127.0.0.1:3000``).
+- ``STORYREEL_API_TOKEN``: when set, every ``/api/`` request except ``/api/health/`` needs
+  ``Authorization: Bearer <token>`` (see :mod:`api.middleware`).
+- ``STORYREEL_ALLOWED_HOSTS``: extra host names the API answers to (comma-separated), for a non-loopback bind.
+- ``STORYREEL_MAX_UPLOAD_MB``: largest multipart upload (default 200 MB).
+- ``STORYREEL_MIN_FREE_DISK_MB``: free disk space a render needs beyond its own estimate (default 500 MB).
 - ``STORYREEL_SECRET_KEY``, ``STORYREEL_DEBUG``.
 """
 
@@ -21,7 +26,10 @@ REPO_DIR = BASE_DIR.parent
 
 SECRET_KEY = os.environ.get("STORYREEL_SECRET_KEY", "storyreel-local-only-not-secret")
 DEBUG = os.environ.get("STORYREEL_DEBUG", "0") == "1"
-ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"] + [
+    h.strip() for h in os.environ.get("STORYREEL_ALLOWED_HOSTS", "").split(",") if h.strip()
+]
+STORYREEL_API_TOKEN = os.environ.get("STORYREEL_API_TOKEN", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
@@ -34,6 +42,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.CrossSiteGuardMiddleware",
+    "api.middleware.ApiTokenMiddleware",
+    "api.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
 ]
@@ -74,9 +85,14 @@ STATIC_URL = "/static/"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("STORYREEL_MEDIA_ROOT", str(REPO_DIR / "media"))).resolve()
 
-# Uploads: images up to 25 MB, audio for up to 10 minutes; keep request bodies in temp files, not memory.
+# Request bodies (README "Limits"): non-file data up to 10 MB (JSON bodies too, see api.middleware), at most 1000
+# form fields, multipart uploads up to STORYREEL_MAX_UPLOAD_MB; uploads go to temp files above 2 MB, not memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+STORYREEL_MAX_UPLOAD_BYTES = int(os.environ.get("STORYREEL_MAX_UPLOAD_MB", "200")) * 1024 * 1024
+STORYREEL_MIN_FREE_DISK_BYTES = int(os.environ.get("STORYREEL_MIN_FREE_DISK_MB", "500")) * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 _frontend = os.environ.get("STORYREEL_FRONTEND_ORIGIN")
@@ -91,7 +107,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.BoundedJSONParser",
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],

@@ -5,7 +5,7 @@ import { connection } from "next/server";
 
 import { AppHeader } from "@/components/app-header";
 import { TooltipProvider } from "@/components/ui/tooltip";
-import { clientConfigScript, resolveServerApiUrl } from "@/lib/config";
+import { clientConfigScript, resolveServerApiToken, resolveServerApiUrl } from "@/lib/config";
 
 import "./globals.css";
 
@@ -18,11 +18,17 @@ export default async function RootLayout({ children }: Readonly<{ children: Reac
   // Render per request so STORYREEL_API_URL is read at run time, not baked in at build time.
   await connection();
   const apiUrl = resolveServerApiUrl();
+  const apiToken = resolveServerApiToken();
 
   return (
     <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`}>
       <head>
-        <script id="storyreel-config" dangerouslySetInnerHTML={{ __html: clientConfigScript({ apiUrl }) }} />
+        <script
+          id="storyreel-config"
+          dangerouslySetInnerHTML={{
+            __html: clientConfigScript(apiToken ? { apiUrl, apiToken } : { apiUrl }),
+          }}
+        />
       </head>
       <body className="min-h-screen">
         <TooltipProvider delayDuration={250}>

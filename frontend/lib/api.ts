@@ -1,6 +1,6 @@
 import axios, { type AxiosProgressEvent, type AxiosRequestConfig } from "axios";
 
-import { getApiBaseUrl, toAbsoluteMediaUrl } from "@/lib/config";
+import { getApiBaseUrl, getApiToken, toAbsoluteMediaUrl } from "@/lib/config";
 import type {
   ApiErrorBody,
   GenerateAllNarrationRequest,
@@ -132,6 +132,8 @@ const client = axios.create({
 // The base URL is resolved per request: the runtime config is injected after this module may have loaded.
 client.interceptors.request.use((config) => {
   config.baseURL = `${getApiBaseUrl()}/api`;
+  const token = getApiToken();
+  if (token) config.headers.set("Authorization", `Bearer ${token}`);
   return config;
 });
 
@@ -237,7 +239,12 @@ export const getRenderStatus = (projectId: string) =>
   request<RenderStatusResponse>({ method: "GET", url: `/projects/${projectId}/status/` });
 
 /** The attachment endpoint: navigating to it downloads `<project title>.mp4` without leaving the page. */
-export const getDownloadUrl = (projectId: string) => `${getApiBaseUrl()}/api/projects/${projectId}/download/`;
+export const getDownloadUrl = (projectId: string) => {
+  const url = `${getApiBaseUrl()}/api/projects/${projectId}/download/`;
+  // A navigation cannot send an Authorization header; the API accepts the token as a query parameter here only.
+  const token = getApiToken();
+  return token ? `${url}?access_token=${encodeURIComponent(token)}` : url;
+};
 
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);

@@ -4,10 +4,15 @@
  *    `window.__STORYREEL_CONFIG__` (see `app/layout.tsx`), so one build can talk to any backend;
  * 2. `NEXT_PUBLIC_API_URL`, inlined at build time;
  * 3. `http://localhost:8000`.
+ *
+ * The optional API token (`STORYREEL_API_TOKEN`, the same variable the backend reads) is also read at request time
+ * and handed to the browser the same way; every API request then carries `Authorization: Bearer <token>`.
  */
 
 export interface StoryReelClientConfig {
   apiUrl: string;
+  /** Bearer token for the API; empty or absent when the API needs none. */
+  apiToken?: string;
 }
 
 declare global {
@@ -29,6 +34,17 @@ export function resolveServerApiUrl(env: Record<string, string | undefined> = pr
   const buildTime = process.env.NEXT_PUBLIC_API_URL?.trim();
   if (buildTime) return stripTrailingSlash(buildTime);
   return DEFAULT_API_URL;
+}
+
+/** Server side: the API token to hand to the browser (`STORYREEL_API_TOKEN`), or "" when none is set. */
+export function resolveServerApiToken(env: Record<string, string | undefined> = process.env): string {
+  return env.STORYREEL_API_TOKEN?.trim() ?? "";
+}
+
+/** Browser side: the API token injected into the page, or "" when the API needs none. */
+export function getApiToken(): string {
+  if (typeof window === "undefined") return "";
+  return window.__STORYREEL_CONFIG__?.apiToken?.trim() ?? "";
 }
 
 /** The backend origin, without a trailing slash, e.g. `http://localhost:8000`. */

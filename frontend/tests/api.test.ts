@@ -115,3 +115,37 @@ describe("API calls", () => {
     );
   });
 });
+
+describe("API token", () => {
+  afterEach(() => {
+    window.__STORYREEL_CONFIG__ = { apiUrl: TEST_API };
+  });
+
+  it("sends the injected token as a bearer header on every request and on the download link", async () => {
+    window.__STORYREEL_CONFIG__ = { apiUrl: TEST_API, apiToken: "s3cret token" };
+    let seen: string | null = null;
+    server.use(
+      http.get(api("/projects/"), ({ request }) => {
+        seen = request.headers.get("Authorization");
+        return HttpResponse.json({ count: 0, next: null, previous: null, results: [] });
+      }),
+    );
+    await client.listProjects();
+    expect(seen).toBe("Bearer s3cret token");
+    expect(client.getDownloadUrl(PROJECT_ID)).toBe(
+      `${TEST_API}/api/projects/${PROJECT_ID}/download/?access_token=s3cret%20token`,
+    );
+  });
+
+  it("sends no Authorization header when no token is configured", async () => {
+    let seen: string | null = "unset";
+    server.use(
+      http.get(api("/projects/"), ({ request }) => {
+        seen = request.headers.get("Authorization");
+        return HttpResponse.json({ count: 0, next: null, previous: null, results: [] });
+      }),
+    );
+    await client.listProjects();
+    expect(seen).toBeNull();
+  });
+});

@@ -2,6 +2,8 @@ import {
   clientConfigScript,
   DEFAULT_API_URL,
   getApiBaseUrl,
+  getApiToken,
+  resolveServerApiToken,
   resolveServerApiUrl,
   toAbsoluteMediaUrl,
 } from "@/lib/config";
@@ -47,5 +49,14 @@ describe("API base URL", () => {
     const script = clientConfigScript({ apiUrl: "http://x/</script><script>alert(1)</script>" });
     expect(script).not.toContain("</script>");
     expect(script.startsWith("window.__STORYREEL_CONFIG__=")).toBe(true);
+  });
+
+  it("reads the API token at run time on the server and from the page in the browser", () => {
+    expect(resolveServerApiToken({ STORYREEL_API_TOKEN: " abc " })).toBe("abc");
+    expect(resolveServerApiToken({})).toBe("");
+    window.__STORYREEL_CONFIG__ = { apiUrl: TEST_API, apiToken: "abc" };
+    expect(getApiToken()).toBe("abc");
+    window.__STORYREEL_CONFIG__ = { apiUrl: TEST_API };
+    expect(getApiToken()).toBe("");
   });
 });
