@@ -441,8 +441,6 @@ export interface components {
       /** @description What the picture should show. */
       image_prompt?: string | null;
     };
-    /** @enum {string} */
-    KindEnum: "cut" | "crossfade" | "fade_black" | "slide_left";
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -753,16 +751,18 @@ export interface components {
      *     boundary; ignored for ``cut``). In a ``PATCH`` a missing key keeps its current value.
      */
     Transition: {
-      kind?: components["schemas"]["KindEnum"];
+      kind?: components["schemas"]["TransitionKind"];
       /** Format: double */
       duration?: number;
     };
+    /** @enum {string} */
+    TransitionKind: "cut" | "crossfade" | "fade_black" | "slide_left";
     /**
      * @description ``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
      *     boundary; ignored for ``cut``). In a ``PATCH`` a missing key keeps its current value.
      */
     TransitionRequest: {
-      kind?: components["schemas"]["KindEnum"];
+      kind?: components["schemas"]["TransitionKind"];
       /** Format: double */
       duration?: number;
     };
