@@ -241,14 +241,12 @@ test("import errors are shown next to the paste area", async ({ page }) => {
   await page.getByRole("button", { name: "Import story" }).first().click();
   const dialog = page.getByRole("dialog", { name: "Import a story" });
   await dialog.getByRole("tab", { name: "JSON" }).click();
-  await dialog
-    .getByLabel("Story JSON")
-    .fill(
-      JSON.stringify({
-        title: "Broken story",
-        segments: [{ text_content: "Fine." }, { text_content: "  " }],
-      }),
-    );
+  await dialog.getByLabel("Story JSON").fill(
+    JSON.stringify({
+      title: "Broken story",
+      segments: [{ text_content: "Fine." }, { text_content: "  " }],
+    }),
+  );
   await dialog.getByRole("button", { name: "Import story" }).click();
   const error = dialog.getByRole("alert");
   await expect(error).toContainText("Segment 2");

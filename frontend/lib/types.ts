@@ -44,10 +44,6 @@ export type ImportStoryRequest =
 // -- render and background tasks -------------------------------------------------------------------------------------
 /** How far a background job is: the `progress` of both status endpoints (`core_engine.render.progress`). */
 export type ProgressRecord = Schemas["ProgressRecord"];
-/** @deprecated Use {@link ProgressRecord}. */
-export type RenderProgress = ProgressRecord;
-/** @deprecated Use {@link ProgressRecord}. */
-export type TaskProgress = ProgressRecord;
 
 export type RenderTriggerResponse = Schemas["RenderTriggerResponse"];
 export type RenderValidationError = Schemas["RenderValidationError"];

@@ -4,7 +4,7 @@ import { http, HttpResponse } from "msw";
 
 import { ProjectDashboard } from "@/components/dashboard/project-dashboard";
 import { TooltipProvider } from "@/components/ui/tooltip";
-import { useProjectListStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { Project } from "@/lib/types";
 
 import { makeProject, makeProjectDetail } from "./fixtures";
@@ -34,7 +34,7 @@ function renderDashboard() {
 
 beforeEach(() => {
   push.mockReset();
-  useProjectListStore.setState({
+  useAppStore.setState({
     projects: [],
     count: 0,
     nextPage: null,

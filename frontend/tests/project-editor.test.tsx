@@ -3,7 +3,7 @@ import { http, HttpResponse } from "msw";
 
 import { ProjectEditor } from "@/components/editor/project-editor";
 import { TooltipProvider } from "@/components/ui/tooltip";
-import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { RENDER_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 import type { ProjectDetail } from "@/lib/types";
 
 import { makeProjectDetail, makeSegment, OUTPUT_INFO, PROJECT_ID, statusResponse } from "./fixtures";
@@ -23,12 +23,12 @@ function renderEditor() {
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-  useProjectStore.getState().resetProject();
-  useRenderStore.getState().resetRenderState();
+  useAppStore.getState().resetProject();
+  useAppStore.getState().resetRenderState();
 });
 
 afterEach(() => {
-  useRenderStore.getState().stopPolling();
+  useAppStore.getState().stopPolling();
   vi.useRealTimers();
 });
 
@@ -95,8 +95,8 @@ describe("ProjectEditor", () => {
     unmount();
     await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
     expect(statusCalls).toBe(2);
-    expect(useProjectStore.getState().project).toBeNull();
-  });
+    expect(useAppStore.getState().project).toBeNull();
+  }, 20_000); // a full page through two polls: ~4 s alone, slower on a loaded machine
 
   it("explains what each segment still needs before export", async () => {
     server.use(

@@ -1,12 +1,12 @@
 import { http, HttpResponse } from "msw";
 
-import { NARRATION_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { NARRATION_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 import type { Segment, TaskStatusResponse } from "@/lib/types";
 
 import { makeProjectDetail, makeSegment, PROJECT_ID } from "./fixtures";
 import { api, server } from "./msw";
 
-const store = () => useProjectStore.getState();
+const store = () => useAppStore.getState();
 const ids = () => store().project?.segments.map((s) => s.id);
 
 async function settle() {
@@ -19,7 +19,7 @@ function serveProject(segments: Segment[]) {
 
 beforeEach(async () => {
   store().resetProject();
-  useRenderStore.getState().resetRenderState();
+  useAppStore.getState().resetRenderState();
   serveProject([
     makeSegment({ sequence_index: 0 }),
     makeSegment({ sequence_index: 1 }),
@@ -37,7 +37,7 @@ describe("loading", () => {
   it("loads the project and adopts its render state", async () => {
     expect(store().loadStatus).toBe("ready");
     expect(ids()).toEqual(["seg-1", "seg-2", "seg-3"]);
-    expect(useRenderStore.getState().projectId).toBe(PROJECT_ID);
+    expect(useAppStore.getState().renderProjectId).toBe(PROJECT_ID);
   });
 
   it("records a 404", async () => {
@@ -279,13 +279,20 @@ describe("narration", () => {
       }),
     );
     const project = store().project!;
-    useProjectStore.setState({
+    useAppStore.setState({
       project: {
         ...project,
         segments: [
-          { ...project.segments[0]!, is_locked: true, audio_file: null },
-          { ...project.segments[1]!, audio_file: null, audio_duration: null, audio_matches_text: null },
-          { ...project.segments[2]!, audio_matches_text: false },
+          // needs_narration comes from the server: the locked one is skipped, the others need narration.
+          { ...project.segments[0]!, is_locked: true, audio_file: null, needs_narration: false },
+          {
+            ...project.segments[1]!,
+            audio_file: null,
+            audio_duration: null,
+            audio_matches_text: null,
+            needs_narration: true,
+          },
+          { ...project.segments[2]!, audio_matches_text: false, needs_narration: true },
         ],
       },
     });

@@ -1,8 +1,8 @@
 import { act, render, screen } from "@testing-library/react";
 import { http, HttpResponse } from "msw";
 
-import { RenderProgress, describeRenderProgress } from "@/components/render/render-progress";
-import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { RenderProgress, describeRenderProgress, formatEta } from "@/components/render/render-progress";
+import { RENDER_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 
 import { makeProjectDetail, PROJECT_ID, statusResponse } from "./fixtures";
 import { api, server } from "./msw";
@@ -16,8 +16,8 @@ describe("RenderProgress", () => {
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-    useRenderStore.getState().resetRenderState();
-    useProjectStore.getState().resetProject();
+    useAppStore.getState().resetRenderState();
+    useAppStore.getState().resetProject();
     statusCalls = 0;
     server.use(
       http.get(api("/projects/:id/status/"), () => {
@@ -40,7 +40,7 @@ describe("RenderProgress", () => {
   });
 
   afterEach(() => {
-    useRenderStore.getState().stopPolling();
+    useAppStore.getState().stopPolling();
     vi.useRealTimers();
   });
 
@@ -58,7 +58,7 @@ describe("RenderProgress", () => {
   });
 
   it("shows the segment, percentage and phase from the status endpoint", async () => {
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     render(<RenderProgress projectId={PROJECT_ID} />);
     expect(screen.getByText("Preparing render…")).toBeInTheDocument();
     await settle();
@@ -70,8 +70,47 @@ describe("RenderProgress", () => {
     );
   });
 
+  it("shows the time left when the server estimates it", async () => {
+    server.use(
+      http.get(api("/projects/:id/status/"), () =>
+        HttpResponse.json(
+          statusResponse({
+            progress: {
+              current_segment: 3,
+              total_segments: 5,
+              percentage: 60,
+              current_phase: "Encoding segment 4 of 5",
+              stage: "SCENE_BUILD[4]",
+              eta_seconds: 40.2,
+            },
+          }),
+        ),
+      ),
+    );
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
+    render(<RenderProgress projectId={PROJECT_ID} />);
+    await settle();
+    expect(screen.getByTestId("render-eta")).toHaveTextContent("about 40 s left");
+  });
+
+  it("hides the time left while it is unknown", async () => {
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
+    render(<RenderProgress projectId={PROJECT_ID} />);
+    await settle();
+    expect(screen.getByText("Segment 2 of 5 (40%)")).toBeInTheDocument();
+    expect(screen.queryByTestId("render-eta")).toBeNull();
+  });
+
+  it("rounds the estimate to seconds or minutes", () => {
+    expect(formatEta(0.3)).toBe("1 s");
+    expect(formatEta(40.2)).toBe("40 s");
+    expect(formatEta(59.4)).toBe("59 s");
+    expect(formatEta(59.6)).toBe("1 min");
+    expect(formatEta(200)).toBe("3 min");
+  });
+
   it("polls every 3 s while mounted and stops on unmount", async () => {
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     const { unmount } = render(<RenderProgress projectId={PROJECT_ID} />);
     await settle();
     expect(statusCalls).toBe(1);
@@ -104,10 +143,10 @@ describe("RenderProgress", () => {
         );
       }),
     );
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
     const { container } = render(<RenderProgress projectId={PROJECT_ID} />);
     await settle();
-    expect(useRenderStore.getState().renderStatus).toBe("completed");
+    expect(useAppStore.getState().renderStatus).toBe("completed");
     expect(container).toBeEmptyDOMElement();
     await act(() => vi.advanceTimersByTimeAsync(RENDER_POLL_INTERVAL_MS * 3));
     expect(statusCalls).toBe(1);

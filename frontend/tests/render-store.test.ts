@@ -1,6 +1,6 @@
 import { http, HttpResponse } from "msw";
 
-import { RENDER_POLL_INTERVAL_MS, useProjectStore, useRenderStore } from "@/lib/stores";
+import { RENDER_POLL_INTERVAL_MS, useAppStore } from "@/lib/store";
 import type { RenderStatusResponse } from "@/lib/types";
 
 import { makeProject, makeProjectDetail, OUTPUT_INFO, PROJECT_ID, statusResponse } from "./fixtures";
@@ -19,7 +19,7 @@ function queueStatuses(...responses: RenderStatusResponse[]) {
   return calls;
 }
 
-const state = () => useRenderStore.getState();
+const state = () => useAppStore.getState();
 
 /** Lets pending responses arrive without moving the fake clock forward. */
 async function settle() {
@@ -27,26 +27,28 @@ async function settle() {
 }
 
 beforeEach(() => {
-  useRenderStore.getState().resetRenderState();
-  useProjectStore.getState().resetProject();
+  useAppStore.getState().resetRenderState();
+  useAppStore.getState().resetProject();
   // Reloads after completion/failure ask for the project; answer them quietly.
   server.use(http.get(api("/projects/:id/"), () => HttpResponse.json(makeProjectDetail())));
 });
 
 afterEach(() => {
-  useRenderStore.getState().stopPolling();
+  useAppStore.getState().stopPolling();
   vi.useRealTimers();
 });
 
 describe("startRender", () => {
-  it("moves idle → validating → rendering and records the task", async () => {
+  it("moves idle → validating → rendering and records the task id the server names", async () => {
+    // An opaque id: the browser must take the server's task id, never build one.
+    const taskId = "job-7f3a9c";
     let body: unknown;
     server.use(
       http.post(api("/projects/:id/render/"), async ({ request }) => {
         body = await request.json();
         return HttpResponse.json(
           {
-            task_id: `render_${PROJECT_ID}`,
+            task_id: taskId,
             project_id: PROJECT_ID,
             status: "PROCESSING",
             total_segments: 3,
@@ -63,7 +65,7 @@ describe("startRender", () => {
     expect(body).toEqual({});
     expect(state()).toMatchObject({
       renderStatus: "rendering",
-      renderTaskId: `render_${PROJECT_ID}`,
+      renderTaskId: taskId,
       renderProgress: { current_segment: 0, total_segments: 3, percentage: 0 },
       renderError: null,
     });
@@ -103,6 +105,8 @@ describe("startRender", () => {
     );
     await state().startRender(PROJECT_ID);
     expect(state().renderStatus).toBe("rendering");
+    // The 409 names no task: the render is followed by project, and no task id is made up.
+    expect(state().renderTaskId).toBeNull();
   });
 
   it("fails with the error when ffmpeg is missing (500)", async () => {
@@ -126,7 +130,7 @@ describe("startRender", () => {
 describe("pollRenderStatus", () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
-    useRenderStore.setState({ projectId: PROJECT_ID, renderStatus: "rendering" });
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "rendering" });
   });
 
   it("asks at once and then every 3 seconds, updating the progress", async () => {
@@ -270,25 +274,26 @@ describe("pollRenderStatus", () => {
   });
 });
 
-describe("syncFromProject", () => {
+describe("syncRenderFromProject", () => {
   it("resumes a render already running", () => {
-    state().syncFromProject(makeProject({ status: "PROCESSING" }));
+    state().syncRenderFromProject(makeProject({ status: "PROCESSING" }));
     expect(state()).toMatchObject({
       renderStatus: "rendering",
-      projectId: PROJECT_ID,
-      renderTaskId: `render_${PROJECT_ID}`,
+      renderProjectId: PROJECT_ID,
+      // The project names no task: the render is followed by project, and no task id is made up.
+      renderTaskId: null,
     });
   });
 
   it("shows a finished video", () => {
-    state().syncFromProject(
+    state().syncRenderFromProject(
       makeProject({ status: "COMPLETED", output_url: "/media/x/final.mp4", output_info: OUTPUT_INFO }),
     );
     expect(state()).toMatchObject({ renderStatus: "completed", outputUrl: "/media/x/final.mp4" });
   });
 
   it("keeps the reason of a failed render and the last good video", () => {
-    state().syncFromProject(
+    state().syncRenderFromProject(
       makeProject({ status: "FAILED", render_error: "interrupted", output_url: "/media/x/final.mp4" }),
     );
     expect(state()).toMatchObject({
@@ -299,7 +304,7 @@ describe("syncFromProject", () => {
   });
 
   it("is idle for a draft", () => {
-    state().syncFromProject(makeProject({ status: "DRAFT" }));
+    state().syncRenderFromProject(makeProject({ status: "DRAFT" }));
     expect(state().renderStatus).toBe("idle");
   });
 });
@@ -316,7 +321,7 @@ describe("downloadVideo and resetRenderState", () => {
   });
 
   it("returns to idle and forgets everything", () => {
-    useRenderStore.setState({ renderStatus: "failed", renderError: "x", outputUrl: "/y", renderTaskId: "t" });
+    useAppStore.setState({ renderStatus: "failed", renderError: "x", outputUrl: "/y", renderTaskId: "t" });
     state().resetRenderState();
     expect(state()).toMatchObject({
       renderStatus: "idle",

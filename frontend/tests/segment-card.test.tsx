@@ -4,7 +4,7 @@ import { http, HttpResponse } from "msw";
 
 import { SegmentCard } from "@/components/editor/segment-card";
 import { TooltipProvider } from "@/components/ui/tooltip";
-import { useProjectStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { Segment } from "@/lib/types";
 
 import { makeProjectDetail, makeSegment } from "./fixtures";
@@ -12,12 +12,12 @@ import { api, server } from "./msw";
 
 /** The card fed from the store, as the editor does. */
 function StoreSegmentCard({ rendering }: { rendering: boolean }) {
-  const segment = useProjectStore((s) => s.project?.segments[0]);
+  const segment = useAppStore((s) => s.project?.segments[0]);
   return segment ? <SegmentCard segment={segment} number={1} isFirst isLast rendering={rendering} /> : null;
 }
 
 function renderCard(segment: Segment, rendering = false) {
-  useProjectStore.setState({ project: makeProjectDetail({ segments: [segment] }), loadStatus: "ready" });
+  useAppStore.setState({ project: makeProjectDetail({ segments: [segment] }), loadStatus: "ready" });
   return render(
     <TooltipProvider>
       <StoreSegmentCard rendering={rendering} />
@@ -26,7 +26,7 @@ function renderCard(segment: Segment, rendering = false) {
 }
 
 afterEach(() => {
-  useProjectStore.getState().resetProject();
+  useAppStore.getState().resetProject();
   vi.useRealTimers();
 });
 
@@ -72,7 +72,7 @@ describe("SegmentCard", () => {
 
     expect(saved).toEqual([{ text_content: "New words here" }]);
     expect(screen.getByText("Saved")).toBeInTheDocument();
-    expect(useProjectStore.getState().project?.segments[0]?.text_content).toBe("New words here");
+    expect(useAppStore.getState().project?.segments[0]?.text_content).toBe("New words here");
     expect(screen.getByText("Text changed since the narration was generated")).toBeInTheDocument();
   });
 

@@ -11,7 +11,7 @@ import { FieldError } from "@/components/ui/field-error";
 import { FormField, fieldErrorAria } from "@/components/ui/form-field";
 import { Input } from "@/components/ui/input";
 import { ApiError, toApiError } from "@/lib/api";
-import { useProjectListStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import { DEFAULT_FRAMERATE, DEFAULT_RESOLUTION } from "@/lib/video-formats";
 
 const INITIAL_FORMAT: VideoFormat = {
@@ -23,7 +23,7 @@ const INITIAL_FORMAT: VideoFormat = {
 /** "New project": a title and the output format, then straight into the editor. */
 export function CreateProjectDialog({ trigger }: { trigger?: ReactNode }) {
   const router = useRouter();
-  const createProject = useProjectListStore((s) => s.createProject);
+  const createProject = useAppStore((s) => s.createProject);
   const [title, setTitle] = useState("");
   const [format, setFormat] = useState<VideoFormat>(INITIAL_FORMAT);
   const [pending, setPending] = useState(false);

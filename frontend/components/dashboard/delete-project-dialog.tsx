@@ -1,11 +1,11 @@
 "use client";
 
 import { ConfirmDeleteDialog } from "@/components/confirm-delete-dialog";
-import { useProjectListStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 
 /** Trash button that asks before deleting the project with everything in it. */
 export function DeleteProjectDialog({ projectId, title }: { projectId: string; title: string }) {
-  const deleteProject = useProjectListStore((s) => s.deleteProject);
+  const deleteProject = useAppStore((s) => s.deleteProject);
   return (
     <ConfirmDeleteDialog
       triggerLabel={`Delete ${title}`}

@@ -12,7 +12,7 @@ import { Label } from "@/components/ui/label";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Textarea } from "@/components/ui/textarea";
 import { toApiError } from "@/lib/api";
-import { useProjectListStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import { parseStoryJson } from "@/lib/story-import";
 import type { ImportStoryRequest } from "@/lib/types";
 
@@ -41,7 +41,7 @@ interface StoryErrors {
 /** "Import story": paste a story as text blocks or JSON; the server's complaints appear under the paste area. */
 export function ImportStoryDialog({ trigger }: { trigger?: ReactNode }) {
   const router = useRouter();
-  const importStory = useProjectListStore((s) => s.importStory);
+  const importStory = useAppStore((s) => s.importStory);
   const [format, setFormat] = useState<ImportFormat>("text");
   const [title, setTitle] = useState("");
   const [drafts, setDrafts] = useState<Record<ImportFormat, string>>({ text: "", json: "" });

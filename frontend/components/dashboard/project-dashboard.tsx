@@ -9,7 +9,7 @@ import { ImportStoryDialog } from "@/components/dashboard/import-story-dialog";
 import { ProjectCard } from "@/components/dashboard/project-card";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
-import { useProjectListStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import { pluralize } from "@/lib/utils";
 
 /** While a project renders, its card's status is refreshed this often. */
@@ -17,14 +17,14 @@ const LIST_REFRESH_MS = 5_000;
 
 /** The dashboard: every project, with create and import. */
 export function ProjectDashboard() {
-  const projects = useProjectListStore((s) => s.projects);
-  const count = useProjectListStore((s) => s.count);
-  const listStatus = useProjectListStore((s) => s.listStatus);
-  const listError = useProjectListStore((s) => s.listError);
-  const nextPage = useProjectListStore((s) => s.nextPage);
-  const loadingMore = useProjectListStore((s) => s.loadingMore);
-  const loadProjects = useProjectListStore((s) => s.loadProjects);
-  const loadMoreProjects = useProjectListStore((s) => s.loadMoreProjects);
+  const projects = useAppStore((s) => s.projects);
+  const count = useAppStore((s) => s.count);
+  const listStatus = useAppStore((s) => s.listStatus);
+  const listError = useAppStore((s) => s.listError);
+  const nextPage = useAppStore((s) => s.nextPage);
+  const loadingMore = useAppStore((s) => s.loadingMore);
+  const loadProjects = useAppStore((s) => s.loadProjects);
+  const loadMoreProjects = useAppStore((s) => s.loadMoreProjects);
 
   useEffect(() => {
     void loadProjects();

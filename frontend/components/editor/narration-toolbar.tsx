@@ -6,7 +6,7 @@ import { useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Progress } from "@/components/ui/progress";
 import { toApiError } from "@/lib/api";
-import { useProjectStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { GenerateAllNarrationResponse } from "@/lib/types";
 import { pluralize } from "@/lib/utils";
 
@@ -25,8 +25,8 @@ function summarise(result: GenerateAllNarrationResponse): string {
 
 /** "Generate all narration" for every unlocked segment that has text but no narration, with batch progress. */
 export function NarrationToolbar({ disabled }: { disabled?: boolean }) {
-  const generateAllNarration = useProjectStore((s) => s.generateAllNarration);
-  const batch = useProjectStore((s) => s.batchNarration);
+  const generateAllNarration = useAppStore((s) => s.generateAllNarration);
+  const batch = useAppStore((s) => s.batchNarration);
   const [starting, setStarting] = useState(false);
   const [message, setMessage] = useState<{ text: string; isError: boolean } | null>(null);
 

@@ -15,17 +15,17 @@ import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import { Skeleton } from "@/components/ui/skeleton";
 import { toApiError } from "@/lib/api";
-import { useProjectStore, useRenderStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { ProjectDetail, ProjectStatus } from "@/lib/types";
 
 /** The project editor: title, segments, narration, video format and export. */
 export function ProjectEditor({ projectId }: { projectId: string }) {
-  const project = useProjectStore((s) => s.project);
-  const loadStatus = useProjectStore((s) => s.loadStatus);
-  const loadError = useProjectStore((s) => s.loadError);
-  const loadProject = useProjectStore((s) => s.loadProject);
-  const resetProject = useProjectStore((s) => s.resetProject);
-  const resetRenderState = useRenderStore((s) => s.resetRenderState);
+  const project = useAppStore((s) => s.project);
+  const loadStatus = useAppStore((s) => s.loadStatus);
+  const loadError = useAppStore((s) => s.loadError);
+  const loadProject = useAppStore((s) => s.loadProject);
+  const resetProject = useAppStore((s) => s.resetProject);
+  const resetRenderState = useAppStore((s) => s.resetRenderState);
 
   useEffect(() => {
     void loadProject(projectId);
@@ -67,7 +67,7 @@ function BackToProjects() {
 
 /** The project status as the editor sees it: the live render state wins over the loaded snapshot. */
 function useLiveStatus(project: ProjectDetail): ProjectStatus {
-  const renderStatus = useRenderStore((s) => s.renderStatus);
+  const renderStatus = useAppStore((s) => s.renderStatus);
   switch (renderStatus) {
     case "validating":
     case "rendering":
@@ -82,8 +82,8 @@ function useLiveStatus(project: ProjectDetail): ProjectStatus {
 }
 
 function EditorLoaded({ project }: { project: ProjectDetail }) {
-  const updateProject = useProjectStore((s) => s.updateProject);
-  const renderStatus = useRenderStore((s) => s.renderStatus);
+  const updateProject = useAppStore((s) => s.updateProject);
+  const renderStatus = useAppStore((s) => s.renderStatus);
   const rendering = renderStatus === "rendering" || renderStatus === "validating";
   const status = useLiveStatus(project);
   const segments = project.segments;
@@ -146,7 +146,7 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
 }
 
 function AddSegmentButton({ disabled }: { disabled?: boolean }) {
-  const addSegment = useProjectStore((s) => s.addSegment);
+  const addSegment = useAppStore((s) => s.addSegment);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
 

@@ -13,7 +13,7 @@ import { Card } from "@/components/ui/card";
 import { Label } from "@/components/ui/label";
 import { Switch } from "@/components/ui/switch";
 import { toApiError } from "@/lib/api";
-import { useProjectStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { Segment } from "@/lib/types";
 import { cn } from "@/lib/utils";
 
@@ -55,18 +55,18 @@ export interface SegmentCardProps {
 
 /** One segment of the story: image, narration text, image prompt and narration, with order/lock/delete controls. */
 export function SegmentCard({ segment, number, isFirst, isLast, rendering }: SegmentCardProps) {
-  const saveSegment = useProjectStore((s) => s.saveSegment);
-  const uploadImage = useProjectStore((s) => s.uploadImage);
-  const uploadAudio = useProjectStore((s) => s.uploadAudio);
-  const deleteSegment = useProjectStore((s) => s.deleteSegment);
-  const moveSegment = useProjectStore((s) => s.moveSegment);
-  const generateNarration = useProjectStore((s) => s.generateNarration);
-  const narrationPending = useProjectStore(
+  const saveSegment = useAppStore((s) => s.saveSegment);
+  const uploadImage = useAppStore((s) => s.uploadImage);
+  const uploadAudio = useAppStore((s) => s.uploadAudio);
+  const deleteSegment = useAppStore((s) => s.deleteSegment);
+  const moveSegment = useAppStore((s) => s.moveSegment);
+  const generateNarration = useAppStore((s) => s.generateNarration);
+  const narrationPending = useAppStore(
     (s) =>
       Boolean(s.narrationPending[segment.id]) ||
       Boolean(s.batchNarration?.pendingSegmentIds.includes(segment.id)),
   );
-  const narrationError = useProjectStore((s) => s.narrationErrors[segment.id]);
+  const narrationError = useAppStore((s) => s.narrationErrors[segment.id]);
   const [actionError, setActionError] = useState<string | null>(null);
   const [lockPending, setLockPending] = useState(false);
 

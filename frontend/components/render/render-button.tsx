@@ -18,7 +18,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
-import type { RenderUiStatus } from "@/lib/stores";
+import type { RenderUiStatus } from "@/lib/store";
 
 export interface RenderButtonProps {
   status: RenderUiStatus;

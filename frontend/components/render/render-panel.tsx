@@ -8,18 +8,18 @@ import { VideoPreview } from "@/components/render/video-preview";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { getVideoUrl } from "@/lib/api";
 import { describeRenderBlockers } from "@/lib/render-readiness";
-import { useRenderStore } from "@/lib/stores";
+import { useAppStore } from "@/lib/store";
 import type { ProjectDetail } from "@/lib/types";
 import { pluralize } from "@/lib/utils";
 
 /** Export: the render action, its live progress, and the latest video. */
 export function RenderPanel({ project }: { project: ProjectDetail }) {
-  const renderStatus = useRenderStore((s) => s.renderStatus);
-  const renderError = useRenderStore((s) => s.renderError);
-  const outputUrl = useRenderStore((s) => s.outputUrl);
-  const renderVersion = useRenderStore((s) => s.renderVersion);
-  const startRender = useRenderStore((s) => s.startRender);
-  const downloadVideo = useRenderStore((s) => s.downloadVideo);
+  const renderStatus = useAppStore((s) => s.renderStatus);
+  const renderError = useAppStore((s) => s.renderError);
+  const outputUrl = useAppStore((s) => s.outputUrl);
+  const renderVersion = useAppStore((s) => s.renderVersion);
+  const startRender = useAppStore((s) => s.startRender);
+  const downloadVideo = useAppStore((s) => s.downloadVideo);
 
   const blockers = useMemo(() => describeRenderBlockers(project.segments), [project.segments]);
   const videoUrl = outputUrl ?? project.output_url;

@@ -4,13 +4,18 @@ import { Loader2Icon, WifiOffIcon } from "lucide-react";
 import { useEffect } from "react";
 
 import { Progress } from "@/components/ui/progress";
-import { useRenderStore } from "@/lib/stores";
-import type { RenderProgress as RenderProgressData } from "@/lib/types";
-import { formatDuration } from "@/lib/utils";
+import { useAppStore } from "@/lib/store";
+import type { ProgressRecord } from "@/lib/types";
 
 /** "Segment 2 of 5 (40%)". */
-export function describeRenderProgress(progress: RenderProgressData): string {
+export function describeRenderProgress(progress: ProgressRecord): string {
   return `Segment ${progress.current_segment} of ${progress.total_segments} (${progress.percentage}%)`;
+}
+
+/** Seconds left → "40 s" under a minute, else "3 min" (rounded; an estimate needs no more precision). */
+export function formatEta(seconds: number): string {
+  if (seconds < 59.5) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 /**
@@ -18,11 +23,11 @@ export function describeRenderProgress(progress: RenderProgressData): string {
  * (through the render store); polling stops when the render completes or fails, and when this unmounts.
  */
 export function RenderProgress({ projectId }: { projectId: string }) {
-  const renderStatus = useRenderStore((s) => s.renderStatus);
-  const progress = useRenderStore((s) => s.renderProgress);
-  const pollError = useRenderStore((s) => s.pollError);
-  const pollRenderStatus = useRenderStore((s) => s.pollRenderStatus);
-  const stopPolling = useRenderStore((s) => s.stopPolling);
+  const renderStatus = useAppStore((s) => s.renderStatus);
+  const progress = useAppStore((s) => s.renderProgress);
+  const pollError = useAppStore((s) => s.pollError);
+  const pollRenderStatus = useAppStore((s) => s.pollRenderStatus);
+  const stopPolling = useAppStore((s) => s.stopPolling);
 
   const rendering = renderStatus === "rendering";
   useEffect(() => {
@@ -49,8 +54,8 @@ export function RenderProgress({ projectId }: { projectId: string }) {
           </span>
         </span>
         {progress?.eta_seconds != null && progress.eta_seconds > 0 && (
-          <span className="shrink-0 text-xs text-muted-foreground tabular-nums">
-            about {formatDuration(progress.eta_seconds)} left
+          <span className="shrink-0 text-xs text-muted-foreground tabular-nums" data-testid="render-eta">
+            about {formatEta(progress.eta_seconds)} left
           </span>
         )}
       </div>

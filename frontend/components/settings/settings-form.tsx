@@ -10,9 +10,9 @@ import { FormField, fieldErrorAria, fieldErrorId } from "@/components/ui/form-fi
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
-import * as api from "@/lib/api";
-import { ApiError, toApiError } from "@/lib/api";
-import type { GlobalSettings, VoicesResponse } from "@/lib/types";
+import { toApiError } from "@/lib/api";
+import { useAppStore } from "@/lib/store";
+import type { GlobalSettings } from "@/lib/types";
 
 interface RangeRule {
   min: number;
@@ -35,12 +35,15 @@ function checkRange(label: string, raw: string, rule: RangeRule): string | undef
 
 /** Global settings: narration voice and speed, and how far the camera zooms. */
 export function SettingsForm() {
-  const [settings, setSettings] = useState<GlobalSettings | null>(null);
-  const [voices, setVoices] = useState<VoicesResponse | null>(null);
-  const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [voiceId, setVoiceId] = useState("");
-  const [speed, setSpeed] = useState("1");
-  const [zoom, setZoom] = useState("1.3");
+  const settings = useAppStore((s) => s.settings);
+  const voices = useAppStore((s) => s.voices);
+  const loadError = useAppStore((s) => s.settingsError);
+  const loadSettings = useAppStore((s) => s.loadSettings);
+  const saveSettings = useAppStore((s) => s.saveSettings);
+  // Start from the settings already in the store (a revisit); the load below refreshes them.
+  const [voiceId, setVoiceId] = useState(() => settings?.default_voice_id ?? "");
+  const [speed, setSpeed] = useState(() => String(settings?.tts_speed ?? 1));
+  const [zoom, setZoom] = useState(() => String(settings?.zoom_intensity ?? 1.3));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
@@ -49,34 +52,19 @@ export function SettingsForm() {
 
   useEffect(() => {
     let cancelled = false;
-    Promise.all([api.getSettings(), api.getVoices()])
-      .then(([loadedSettings, loadedVoices]) => {
-        if (cancelled) return;
-        setSettings(loadedSettings);
-        setVoices(loadedVoices);
-        setVoiceId(loadedSettings.default_voice_id);
-        setSpeed(String(loadedSettings.tts_speed));
-        setZoom(String(loadedSettings.zoom_intensity));
-        setLoadError(null);
-      })
-      .catch((caught: unknown) => {
-        if (!cancelled) setLoadError(toApiError(caught));
-      });
+    void loadSettings().then((loaded) => {
+      if (cancelled || !loaded) return;
+      setVoiceId(loaded.default_voice_id);
+      setSpeed(String(loaded.tts_speed));
+      setZoom(String(loaded.zoom_intensity));
+    });
     return () => {
       cancelled = true;
     };
-  }, [attempt]);
+  }, [attempt, loadSettings]);
 
   if (loadError) {
-    return (
-      <LoadErrorAlert
-        error={loadError}
-        onRetry={() => {
-          setLoadError(null);
-          setAttempt((n) => n + 1);
-        }}
-      />
-    );
+    return <LoadErrorAlert error={loadError} onRetry={() => setAttempt((n) => n + 1)} />;
   }
   if (!settings || !voices) return <SettingsSkeleton />;
 
@@ -95,12 +83,11 @@ export function SettingsForm() {
     setErrors({});
     setSaving(true);
     try {
-      const updated = await api.updateSettings({
+      const updated = await saveSettings({
         default_voice_id: voiceId,
         tts_speed: Number(speed),
         zoom_intensity: Number(zoom),
       });
-      setSettings(updated);
       setSpeed(String(updated.tts_speed));
       setZoom(String(updated.zoom_intensity));
       setSaved(true);
