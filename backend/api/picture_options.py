@@ -19,7 +19,7 @@ from core_engine.render.shots import MAX_TRANSITION_DURATION, TRANSITION_KINDS
 from django.db.models import Min
 from rest_framework import serializers
 
-from api.models import Project, Segment
+from api.models import Project, Segment, default_transition
 
 __all__ = ["MAX_SHOT_LIMIT", "MIN_SHOT_LIMIT", "TransitionSerializer", "validate_picture_options"]
 
@@ -30,10 +30,11 @@ MAX_SHOT_LIMIT = 60.0
 
 class TransitionSerializer(serializers.Serializer):
     """``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
-    boundary; ignored for ``cut``). In a ``PATCH`` a missing key keeps its current value."""
+    boundary; ignored for ``cut``). A key missing from a request keeps its current value (the default for a new
+    project)."""
 
-    kind = serializers.ChoiceField(choices=list(TRANSITION_KINDS), required=False)
-    duration = serializers.FloatField(required=False, min_value=0.0, max_value=MAX_TRANSITION_DURATION)
+    kind = serializers.ChoiceField(choices=list(TRANSITION_KINDS))
+    duration = serializers.FloatField(min_value=0.0, max_value=MAX_TRANSITION_DURATION)
 
     def validate_duration(self, value: float) -> float:
         if not math.isfinite(value) or value <= 0:
@@ -46,7 +47,9 @@ class TransitionSerializer(serializers.Serializer):
         unknown = sorted(set(data) - {"kind", "duration"})
         if unknown:
             raise serializers.ValidationError(f"Unknown key(s): {', '.join(unknown)}; use kind and duration.")
-        return dict(super().to_internal_value(data))
+        instance = getattr(self.parent, "instance", None)
+        current = getattr(instance, "transition", None) or default_transition()
+        return dict(super().to_internal_value({**current, **data}))
 
 
 def _shortest_narration(project: Project | None) -> float | None:

@@ -748,23 +748,25 @@ export interface components {
     };
     /**
      * @description ``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
-     *     boundary; ignored for ``cut``). In a ``PATCH`` a missing key keeps its current value.
+     *     boundary; ignored for ``cut``). A key missing from a request keeps its current value (the default for a new
+     *     project).
      */
     Transition: {
-      kind?: components["schemas"]["TransitionKind"];
+      kind: components["schemas"]["TransitionKind"];
       /** Format: double */
-      duration?: number;
+      duration: number;
     };
     /** @enum {string} */
     TransitionKind: "cut" | "crossfade" | "fade_black" | "slide_left";
     /**
      * @description ``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
-     *     boundary; ignored for ``cut``). In a ``PATCH`` a missing key keeps its current value.
+     *     boundary; ignored for ``cut``). A key missing from a request keeps its current value (the default for a new
+     *     project).
      */
     TransitionRequest: {
-      kind?: components["schemas"]["TransitionKind"];
+      kind: components["schemas"]["TransitionKind"];
       /** Format: double */
-      duration?: number;
+      duration: number;
     };
     /**
      * @description 400 body: ``{error: "<field>: <first message>", <field>: [messages…]}``; a story import that fails lists every

@@ -8,6 +8,7 @@ import { LoadErrorAlert } from "@/components/load-error-alert";
 import { NarrationToolbar } from "@/components/editor/narration-toolbar";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
+import { ProjectTransitionSettings } from "@/components/editor/project-transition-settings";
 import { SegmentCard } from "@/components/editor/segment-card";
 import { RenderPanel } from "@/components/render/render-panel";
 import { RenderStatusBadge } from "@/components/render/render-status-badge";
@@ -139,6 +140,7 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
         <aside className="grid gap-4 lg:sticky lg:top-20" aria-label="Export">
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
+          <ProjectTransitionSettings project={project} disabled={rendering} onSave={updateProject} />
         </aside>
       </div>
     </div>

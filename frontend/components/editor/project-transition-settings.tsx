@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useState } from "react";
 
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldError } from "@/components/ui/field-error";
@@ -39,7 +39,12 @@ export function ProjectTransitionSettings({
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => setDraft(String(duration)), [duration]);
+  // A new saved duration (from the server) replaces the draft: adjusted while rendering, not in an effect.
+  const [shown, setShown] = useState(duration);
+  if (shown !== duration) {
+    setShown(duration);
+    setDraft(String(duration));
+  }
 
   const save = async (patch: ProjectUpdateRequest) => {
     setSaving(true);
@@ -56,12 +61,17 @@ export function ProjectTransitionSettings({
 
   const commitDuration = () => {
     const seconds = Number(draft);
-    if (draft.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_TRANSITION_SECONDS) {
+    if (
+      draft.trim() === "" ||
+      !Number.isFinite(seconds) ||
+      seconds <= 0 ||
+      seconds > MAX_TRANSITION_SECONDS
+    ) {
       setError(`The duration must be more than 0 and at most ${MAX_TRANSITION_SECONDS} seconds.`);
       setDraft(String(duration));
       return;
     }
-    if (seconds !== duration) void save({ transition: { duration: seconds } });
+    if (seconds !== duration) void save({ transition: { kind, duration: seconds } });
   };
 
   return (
@@ -78,7 +88,7 @@ export function ProjectTransitionSettings({
             <Select
               value={kind}
               disabled={disabled || saving}
-              onValueChange={(next) => void save({ transition: { kind: next as TransitionKind } })}
+              onValueChange={(next) => void save({ transition: { kind: next as TransitionKind, duration } })}
             >
               <SelectTrigger id="transition-kind" data-testid="transition-kind">
                 <SelectValue />

@@ -7,6 +7,7 @@ import { AutosaveTextarea } from "@/components/editor/autosave-textarea";
 import { CopyButton } from "@/components/editor/copy-button";
 import { DeleteSegmentButton } from "@/components/editor/delete-segment-button";
 import { SegmentImageDropZone } from "@/components/editor/segment-image-drop-zone";
+import { SegmentImages } from "@/components/editor/segment-images";
 import { SegmentNarration } from "@/components/editor/segment-narration";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -57,6 +58,9 @@ export interface SegmentCardProps {
 export function SegmentCard({ segment, number, isFirst, isLast, rendering }: SegmentCardProps) {
   const saveSegment = useAppStore((s) => s.saveSegment);
   const uploadImage = useAppStore((s) => s.uploadImage);
+  const addImage = useAppStore((s) => s.addImage);
+  const removeImage = useAppStore((s) => s.removeImage);
+  const reorderImages = useAppStore((s) => s.reorderImages);
   const uploadAudio = useAppStore((s) => s.uploadAudio);
   const deleteSegment = useAppStore((s) => s.deleteSegment);
   const moveSegment = useAppStore((s) => s.moveSegment);
@@ -153,13 +157,24 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
         </p>
       )}
       <div className="grid gap-5 p-4 md:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
-        <SegmentImageDropZone
-          segmentNumber={number}
-          imageUrl={segment.image_file}
-          disabled={!editable}
-          disabledReason={disabledReason}
-          onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
-        />
+        <div className="grid content-start gap-3">
+          <SegmentImageDropZone
+            segmentNumber={number}
+            imageUrl={segment.image_file}
+            disabled={!editable}
+            disabledReason={disabledReason}
+            onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
+          />
+          <SegmentImages
+            segmentNumber={number}
+            images={segment.images}
+            disabled={!editable}
+            disabledReason={disabledReason}
+            onAdd={(file, onProgress) => addImage(segment.id, file, onProgress)}
+            onRemove={(index) => removeImage(segment.id, index)}
+            onReorder={(order) => reorderImages(segment.id, order)}
+          />
+        </div>
         <div className="grid content-start gap-4">
           {TEXT_FIELDS.map(({ field, idSuffix, label, placeholder, textareaClassName, copyable }) => (
             <AutosaveTextarea

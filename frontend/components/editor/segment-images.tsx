@@ -16,8 +16,8 @@ export const MAX_SEGMENT_IMAGES = 3;
 /** The order that moves image `from` to `to` (indices into the current images), as the reorder endpoint takes it. */
 export function moveOrder(count: number, from: number, to: number): number[] {
   const order = Array.from({ length: count }, (_, i) => i);
-  const [moved] = order.splice(from, 1);
-  order.splice(to, 0, moved);
+  const moved = order.splice(from, 1);
+  order.splice(to, 0, ...moved);
   return order;
 }
 
@@ -45,7 +45,12 @@ export function SegmentImages({
   onRemove,
   onReorder,
 }: SegmentImagesProps) {
-  const { inputRef, progress, error: uploadError, upload } = useFileUpload({
+  const {
+    inputRef,
+    progress,
+    error: uploadError,
+    upload,
+  } = useFileUpload({
     check: checkImageFile,
     errorField: "image_file",
     onUpload: onAdd,
