@@ -168,8 +168,9 @@ def validate_plan(plan: RenderPlan) -> list[SegmentSpan]:
 
     Raises:
         RenderError: no segments; a resolution that is not positive and even; a frame rate that is not a positive
-            whole number; a zoom intensity below 1.0; a missing image or narration file (naming "Segment N",
-            1-based); an unusable duration; a timeline with no frame at all.
+            whole number; a zoom intensity below 1.0; a missing image (first or extra) or narration file (naming
+            "Segment N", 1-based); an unusable duration; unusable picture options (transition, shot lengths); a
+            timeline with no frame at all.
     """
     s = plan.settings
     if not plan.segments:
