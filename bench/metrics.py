@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import subprocess
@@ -22,10 +23,8 @@ def tree_rss_by_process(proc: psutil.Process) -> list[tuple[int, str, int]]:
         return []
     out = []
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             out.append((p.pid, p.name(), p.memory_info().rss))
-        except psutil.Error:
-            pass
     return out
 
 

@@ -200,7 +200,7 @@ class PreparedImage:
         aspect = ow / oh
         cw, ch = (int(sh * aspect), sh) if sw / sh >= aspect else (sw, int(sw / aspect))
         self.crop_offset = ((sw - cw) // 2, (sh - ch) // 2)
-        self.size = (int(round(ow * max_zoom)), int(round(oh * max_zoom)))
+        self.size = (round(ow * max_zoom), round(oh * max_zoom))
         self.scale = self.size[0] / cw
         cropped = img.crop(
             (self.crop_offset[0], self.crop_offset[1], self.crop_offset[0] + cw, self.crop_offset[1] + ch)
@@ -253,7 +253,7 @@ def render_moviepy(plan: dict, output: Path) -> int:
         logger=None,
         temp_audiofile=str(output.with_suffix(".temp-audio.m4a")),
     )
-    frames = int(round(video.duration * st["fps"]))
+    frames = round(video.duration * st["fps"])
     video.close()
     for clip in clips:
         clip.close()
@@ -296,7 +296,7 @@ def render_zoompan(plan: dict, output: Path, work: Path, frame_ranges: list[tupl
     fps, zoom = st["fps"], st["zoom_intensity"]
     ffmpeg = require_ffmpeg()
     parts = []
-    for i, (seg, (start, end)) in enumerate(zip(plan["segments"], frame_ranges)):
+    for i, (seg, (start, end)) in enumerate(zip(plan["segments"], frame_ranges, strict=False)):
         n = max(end - start, 2)
         seconds = n / fps
         p = f"on/{n - 1}"

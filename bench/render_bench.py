@@ -522,7 +522,7 @@ def bench_speed(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None
         f"- zoompan / full = **{fmt(r_zp)}**",
     ]
     lines += ["", "Video encoder command lines seen (file names elided):"]
-    for key, run in runs.items():
+    for run in runs.values():
         lines += [f"- {run.name}: `{cmd}`" for cmd in run.encoder_commands()[:1]]
     if full and full.extra.get("progress"):
         lines += [
@@ -564,7 +564,7 @@ def _thin(items: list, n: int) -> list:
     """At most ``n`` evenly spaced items, always including the last."""
     if len(items) <= n:
         return items
-    idx = sorted({int(round(i)) for i in np.linspace(0, len(items) - 1, n)})
+    idx = sorted({round(i) for i in np.linspace(0, len(items) - 1, n)})
     return [items[i] for i in idx]
 
 
@@ -819,13 +819,13 @@ def bench_memory(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
                 work,
                 plan_frames(plan) / cfg.fps,
             )
-            rows.append(run.row() + [run.peak_breakdown()])
+            rows.append([*run.row(), run.peak_breakdown()])
             if n not in peaks or run.peak_rss > peaks[n].peak_rss:
                 peaks[n] = run
     small, large = peaks[cfg.mem_small], peaks[cfg.mem_large]
     growth = large.peak_rss / small.peak_rss - 1.0
     peak = max(small.peak_rss, large.peak_rss) / MB
-    lines = table(RUN_HEADER + ["processes at the peak"], rows)
+    lines = table([*RUN_HEADER, "processes at the peak"], rows)
     lines += [
         "",
         f"Highest peak of {cfg.mem_small} segments {small.peak_rss / MB:.0f} MB, of {cfg.mem_large} "
@@ -880,7 +880,7 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     segments = []
     fixtures = work / "boundary"
     fixtures.mkdir(parents=True, exist_ok=True)
-    for k, (d, c) in enumerate(zip(durations, colours)):
+    for k, (d, c) in enumerate(zip(durations, colours, strict=False)):
         img = solid_png(fixtures / f"colour_{k:02d}.png", c)
         wav = fixtures / f"tone_{k:02d}_{d:.4f}.wav"
         exact = tone_wav(wav, d, 220.0 + 20 * k)

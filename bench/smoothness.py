@@ -178,7 +178,7 @@ def _upsampled_idft(spectrum: np.ndarray, region: int, factor: int, offsets: np.
     """Inverse DFT of ``spectrum`` evaluated on a ``region`` × ``region`` grid with spacing 1/``factor`` samples,
     starting at ``-offsets / factor`` (per axis: rows, columns)."""
     out = spectrum
-    for axis_len, offset in zip(spectrum.shape[::-1], offsets[::-1]):
+    for axis_len, offset in zip(spectrum.shape[::-1], offsets[::-1], strict=False):
         phase = 2.0 * np.pi * (np.arange(region) - offset)[:, None] * np.fft.fftfreq(axis_len, factor)[None, :]
         kernel = np.exp(1j * phase).astype(spectrum.dtype)
         out = np.tensordot(kernel, out, axes=(1, -1))

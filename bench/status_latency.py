@@ -10,6 +10,7 @@ The server is stopped (by its pid) at the end.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import mimetypes
@@ -165,10 +166,8 @@ class DjangoServer:
             self.proc.kill()
             self.proc.wait()
         for child in children:
-            try:
+            with contextlib.suppress(psutil.Error):
                 child.terminate()
-            except psutil.Error:
-                pass
         psutil.wait_procs(children, timeout=5)
 
 
@@ -202,7 +201,7 @@ def build_project(
             "set resolution",
         )
     segs = sorted(body["segments"], key=lambda s: s["sequence_index"])
-    for seg, (image, audio) in zip(segs, items):
+    for seg, (image, audio) in zip(segs, items, strict=False):
         _expect(
             *client.multipart("PATCH", f"/api/segments/{seg['id']}/", {"image_file": image}),
             (200,),

@@ -87,13 +87,13 @@ def trimmed_audio(src: Path, seconds: float, work: Path) -> tuple[Path, float]:
     out = work / f"{src.stem}__{seconds:.3f}s.wav"
     if not out.is_file():
         samples = decode_audio(src, BENCH_AUDIO_RATE, 1, max_seconds=seconds)
-        write_wav_pcm16(out, samples[: int(round(seconds * BENCH_AUDIO_RATE))], BENCH_AUDIO_RATE)
+        write_wav_pcm16(out, samples[: round(seconds * BENCH_AUDIO_RATE)], BENCH_AUDIO_RATE)
     return out, probe_audio(out).duration
 
 
 def tone_wav(path: Path, seconds: float, freq: float = 440.0) -> float:
     """Write a quiet sine tone of ``seconds`` s (48 kHz mono WAV); returns its exact duration in seconds."""
-    n = int(round(seconds * BENCH_AUDIO_RATE))
+    n = round(seconds * BENCH_AUDIO_RATE)
     t = np.arange(n) / BENCH_AUDIO_RATE
     write_wav_pcm16(path, (0.2 * np.sin(2 * np.pi * freq * t)).astype(np.float32), BENCH_AUDIO_RATE)
     return n / BENCH_AUDIO_RATE
@@ -147,7 +147,7 @@ def plan_duration(plan: dict) -> float:
 
 def plan_frames(plan: dict) -> int:
     """Frames the video must have: ``round(total_duration * fps)`` (frame boundaries from cumulative time)."""
-    return int(round(plan_duration(plan) * plan["settings"]["fps"]))
+    return round(plan_duration(plan) * plan["settings"]["fps"])
 
 
 def segment_frame_ranges(plan: dict) -> list[tuple[int, int]]:
@@ -155,7 +155,7 @@ def segment_frame_ranges(plan: dict) -> list[tuple[int, int]]:
     fps = plan["settings"]["fps"]
     out, t = [], 0.0
     for s in plan["segments"]:
-        start = int(round(t * fps))
+        start = round(t * fps)
         t += s["duration"]
-        out.append((start, int(round(t * fps))))
+        out.append((start, round(t * fps)))
     return out

@@ -150,7 +150,7 @@ class BoundaryReport:
 
     @property
     def max_error_frames(self) -> float:
-        errs = [abs(f - e) for e, f in zip(self.expected, self.found) if f is not None]
+        errs = [abs(f - e) for e, f in zip(self.expected, self.found, strict=False) if f is not None]
         return max(errs) if errs else float("inf")
 
     @property

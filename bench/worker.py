@@ -88,8 +88,8 @@ def prepare(job: dict):
         return run
     if kind == "producer":
         from core_engine import ken_burns
-        from core_engine.render_utils import load_image_rgb
         from core_engine.render.plan import plan_timeline
+        from core_engine.render_utils import load_image_rgb
 
         plan = build_plan(job["plan"])
         size = (plan.settings.width, plan.settings.height)
@@ -97,7 +97,7 @@ def prepare(job: dict):
         def produce() -> dict:
             """The engine's per-segment frame production (as its producer thread does it), frames discarded."""
             frames = 0
-            for seg, span in zip(plan.segments, plan_timeline(plan)):
+            for seg, span in zip(plan.segments, plan_timeline(plan), strict=False):
                 image = load_image_rgb(seg.image_path)
                 path = ken_burns.plan_camera(
                     image.size, size, plan.settings.zoom_intensity, ken_burns.motion_for(seg.segment_id)

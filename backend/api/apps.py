@@ -37,6 +37,4 @@ def _is_server_process() -> bool:
     if os.environ.get("STORYREEL_NO_RECOVERY") == "1":
         return False
     argv = " ".join(sys.argv)
-    if "pytest" in argv or ("manage.py" in argv and "runserver" not in argv):
-        return False
-    return True
+    return not ("pytest" in argv or ("manage.py" in argv and "runserver" not in argv))

@@ -3,6 +3,7 @@ terminal progress bar fed by the same progress the status endpoint reports."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -37,10 +38,8 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining} {postfix}",
     ) as bar:
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 manager.wait(task_id, timeout=poll_seconds)
-            except TimeoutError:
-                pass
             task = manager.get_task_status(task_id) or {}
             progress = task.get("progress", {})
             bar.n = progress.get("percentage", 0)

@@ -90,33 +90,11 @@ def parse_text_story(raw_text: str) -> list[ImportedSegment]:
 
     def flush() -> None:
         nonlocal blocks_seen
-        if not any(text.strip() for _, text in block):
-            block.clear()
-            return
-        blocks_seen += 1
-        number = blocks_seen
-        values: dict[str, list[str]] = {"text": [], "prompt": []}
-        current: str | None = None
-        first_line = block[0][0]
-        for line_no, line in block:
-            match = _LABEL.match(line)
-            if match:
-                current = match.group(1).lower()
-                if values[current]:
-                    problems.append(
-                        f"Block {number} (line {line_no}): a second '{match.group(1)}:' label in one block."
-                    )
-                values[current].append(match.group(2))
-            elif current is None:
-                if line.strip():
-                    problems.append(f"Block {number} (line {line_no}): text before any 'Text:' or 'Prompt:' label.")
-            else:
-                values[current].append(line)
-        text = _join(values["text"])
-        if not text:
-            problems.append(f"Block {number} (starting at line {first_line}): no narration text (add a 'Text:' line).")
-        else:
-            segments.append(ImportedSegment(text, _join(values["prompt"])))
+        if any(text.strip() for _, text in block):
+            blocks_seen += 1
+            segment = _parse_block(block, blocks_seen, problems)
+            if segment is not None:
+                segments.append(segment)
         block.clear()
 
     for line_no, line in enumerate(lines, start=1):
@@ -131,6 +109,30 @@ def parse_text_story(raw_text: str) -> list[ImportedSegment]:
     return segments
 
 
+def _parse_block(block: list[tuple[int, str]], number: int, problems: list[str]) -> ImportedSegment | None:
+    """One labelled block (``(line number, line)`` pairs) as a segment, or ``None`` with the reasons appended to
+    ``problems`` (a second label of one kind, text before any label, no narration text)."""
+    values: dict[str, list[str]] = {"text": [], "prompt": []}
+    current: str | None = None
+    for line_no, line in block:
+        match = _LABEL.match(line)
+        if match:
+            current = match.group(1).lower()
+            if values[current]:
+                problems.append(f"Block {number} (line {line_no}): a second '{match.group(1)}:' label in one block.")
+            values[current].append(match.group(2))
+        elif current is None:
+            if line.strip():
+                problems.append(f"Block {number} (line {line_no}): text before any 'Text:' or 'Prompt:' label.")
+        else:
+            values[current].append(line)
+    text = _join(values["text"])
+    if not text:
+        problems.append(f"Block {number} (starting at line {block[0][0]}): no narration text (add a 'Text:' line).")
+        return None
+    return ImportedSegment(text, _join(values["prompt"]))
+
+
 def _join(parts: list[str]) -> str:
     """Join continuation lines into one value: single spaces inside paragraphs, blank lines kept as breaks."""
     text = "\n".join(p.strip() for p in parts).strip()
@@ -141,7 +143,7 @@ def _join(parts: list[str]) -> str:
 def _parse_paragraphs(lines: list[str]) -> list[ImportedSegment]:
     segments: list[ImportedSegment] = []
     current: list[str] = []
-    for line in lines + [""]:
+    for line in [*lines, ""]:
         if not line.strip() or _SEPARATOR.match(line):
             if current:
                 segments.append(ImportedSegment(" ".join(" ".join(current).split())))

@@ -61,9 +61,9 @@ class Project(models.Model):
         default=1080, validators=[MinValueValidator(16), MaxValueValidator(2160)]
     )
     framerate = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1), MaxValueValidator(60)])
-    output_path = models.CharField(max_length=500, null=True, blank=True)
+    output_path = models.CharField(max_length=500, null=True, blank=True)  # noqa: DJ001 - the API sends null for "no video yet"
     # Why the last render failed, in words for the user; kept across restarts ("interrupted").
-    render_error = models.TextField(null=True, blank=True)
+    render_error = models.TextField(null=True, blank=True)  # noqa: DJ001 - the API sends null for "no error"
     # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
     # rendered_at (ISO 8601)}.
     output_info = models.JSONField(null=True, blank=True)
@@ -180,6 +180,9 @@ class GlobalSettings(models.Model):
 
     class Meta:
         verbose_name_plural = "global settings"
+
+    def __str__(self) -> str:
+        return "Global settings"
 
     def save(self, *args, **kwargs) -> None:
         self.pk = 1

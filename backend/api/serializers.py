@@ -171,7 +171,7 @@ class ProjectDetailSerializer(ProjectSerializer):
     segments = SegmentSerializer(many=True, read_only=True)
 
     class Meta(ProjectSerializer.Meta):
-        fields = ProjectSerializer.Meta.fields + ["segments"]
+        fields = [*ProjectSerializer.Meta.fields, "segments"]
 
 
 class ImportSerializer(serializers.Serializer):

@@ -1,8 +1,8 @@
 """Audio helpers shared by the API (upload checks), the renderer (narration track) and the speech engines.
 
-Decoding goes through the ffmpeg binary that ``imageio-ffmpeg`` ships (see :func:`core_engine.render_utils.check_ffmpeg`),
-so every container ffmpeg reads (WAV, MP3, FLAC, OGG, M4A, …) is handled the same way. Samples are float32 in
-[-1, 1], shape ``(n_samples,)`` for mono or ``(n_samples, channels)``.
+Decoding goes through the ffmpeg binary that ``imageio-ffmpeg`` ships (see
+:func:`core_engine.render_utils.check_ffmpeg`), so every container ffmpeg reads (WAV, MP3, FLAC, OGG, M4A, …) is
+handled the same way. Samples are float32 in [-1, 1], shape ``(n_samples,)`` for mono or ``(n_samples, channels)``.
 """
 
 from __future__ import annotations
@@ -225,7 +225,8 @@ def write_wav_pcm16(path: str | Path, samples: npt.NDArray[np.float32], sample_r
 
 
 def peak_normalise(samples: npt.NDArray[np.float32], target_dbfs: float = -1.0) -> npt.NDArray[np.float32]:
-    """Scale so the highest absolute sample is ``target_dbfs`` (dB relative to full scale); silence is returned as is."""
+    """Scale so the highest absolute sample is ``target_dbfs`` (dB relative to full scale); silence is returned
+    as is."""
     peak = float(np.max(np.abs(samples))) if samples.size else 0.0
     if peak <= 1e-6:
         return samples

@@ -44,7 +44,8 @@ class _Canvas:
         return ys, np.arange(self.w, dtype=np.float32)[None, :] + 0.5
 
     def blend(self, color: np.ndarray, alpha: np.ndarray, box: tuple[int, int] = (0, 0)) -> None:
-        """Paint ``color`` (3,) or (h, w, 3) with opacity ``alpha`` (h, w) at top-left ``box`` (clipped to the frame)."""
+        """Paint ``color`` (3,) or (h, w, 3) with opacity ``alpha`` (h, w) at top-left ``box`` (clipped to the
+        frame)."""
         y0, x0 = box
         ah, aw = alpha.shape
         ys, xs = max(0, y0), max(0, x0)
@@ -409,7 +410,14 @@ def _gulls(cv: _Canvas, count: int, area: tuple[float, float, float, float], col
         lift = rng.uniform(0.15, 0.35)
 
         def draw(
-            d: ImageDraw.ImageDraw, s: float, gx: float = gx, gy: float = gy, span: float = span, lift: float = lift
+            d: ImageDraw.ImageDraw,
+            s: float,
+            gx: float = gx,
+            gy: float = gy,
+            span: float = span,
+            lift: float = lift,
+            x0: int = x0,
+            y0: int = y0,
         ) -> None:
             cxl, cyl = (gx - x0) * s, (gy - y0) * s
             w = span * s

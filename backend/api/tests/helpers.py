@@ -66,7 +66,7 @@ def image_upload(
 # -- audio ----------------------------------------------------------------------------------------------------------
 def tone(seconds: float, sample_rate: int = 16000, freq: float = 440.0, amplitude: float = 0.3) -> np.ndarray:
     """``round(seconds * sample_rate)`` float32 samples of a sine tone."""
-    n = int(round(seconds * sample_rate))
+    n = round(seconds * sample_rate)
     t = np.arange(n, dtype=np.float64) / sample_rate
     return (amplitude * np.sin(2 * np.pi * freq * t)).astype(np.float32)
 
@@ -162,10 +162,7 @@ def media_path(url: str) -> Path:
 def fetch(client: APIClient, url: str, **headers: str) -> tuple[int, bytes, Any]:
     """GET ``url`` (absolute or path) through the test client; returns (status, body bytes, response)."""
     response = client.get(urlparse(url).path, headers=headers)
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
     return response.status_code, body, response
 
 

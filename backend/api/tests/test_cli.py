@@ -58,13 +58,13 @@ def test_render_story_imports_renders_and_prints_the_path(tmp_path):
 def test_render_story_errors_name_the_segment(tmp_path):
     write_wav(tmp_path / "a.wav", 0.5)
     story = write_story(tmp_path, [{"text_content": "One.", "image": "missing.png", "audio": "a.wav"}])
-    with pytest.raises(CommandError, match="Segment 1: image file .*missing.png does not exist"):
+    with pytest.raises(CommandError, match=r"Segment 1: image file .*missing\.png does not exist"):
         call_command("render_story", str(story), *SMALL)
     assert not Project.objects.exists()  # nothing half-imported
 
     (tmp_path / "bad.png").write_bytes(b"not an image")
     story = write_story(tmp_path, [{"text_content": "One.", "image": "bad.png", "audio": "a.wav"}])
-    with pytest.raises(CommandError, match="Segment 1: image bad.png"):
+    with pytest.raises(CommandError, match=r"Segment 1: image bad\.png"):
         call_command("render_story", str(story), *SMALL)
 
     story = write_story(tmp_path, [{"text_content": ""}])

@@ -200,7 +200,7 @@ Prompt: still mountain lake at dawn
 text: By eight the city had woken up.
 PROMPT: city street with a bus,
 morning light
-   -----   
+   -----  \x20
 TEXT: Night fell.
 """
 

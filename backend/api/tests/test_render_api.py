@@ -55,7 +55,7 @@ def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), fil
     assert resp.status_code == 200, resp.data
     if files:
         colours = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 200, 40)]
-        for i, (seg, seconds) in enumerate(zip(project["segments"], durations)):
+        for i, (seg, seconds) in enumerate(zip(project["segments"], durations, strict=False)):
             attach_files(client, tmp_path, seg["id"], colours[i % len(colours)], seconds)
     return client.get(f"/api/projects/{project['id']}/").data
 

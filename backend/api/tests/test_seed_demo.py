@@ -31,7 +31,7 @@ def test_seed_creates_one_narrated_illustrated_project(media_root) -> None:
     segments = list(project.segments.order_by("sequence_index"))
     assert len(segments) == len(DEMO_SEGMENTS) == 5
     assert [s.sequence_index for s in segments] == list(range(5))
-    for seg, spec in zip(segments, DEMO_SEGMENTS):
+    for seg, spec in zip(segments, DEMO_SEGMENTS, strict=False):
         assert seg.text_content == spec.text and seg.image_prompt == spec.image_prompt
         image_path = media_root / seg.image_file.name
         assert image_path.is_file() and image_path.stat().st_size < 5 * 1024 * 1024
@@ -79,7 +79,7 @@ def test_uses_global_speed_and_survives_unknown_voice(media_root, tmp_path) -> N
     run_seed()
     fast = [s.audio_duration for s in Segment.objects.order_by("sequence_index")]
     normal = [synthesize_to_wav(spec.text, tmp_path / f"{i}.wav") for i, spec in enumerate(DEMO_SEGMENTS)]
-    assert len(fast) == 5 and all(f < 0.75 * n for f, n in zip(fast, normal))
+    assert len(fast) == 5 and all(f < 0.75 * n for f, n in zip(fast, normal, strict=False))
 
 
 def test_scenes_are_deterministic_detailed_and_distinct() -> None:

@@ -263,11 +263,11 @@ def test_reorder_refuses_a_different_set_of_ids(client: APIClient, story: dict, 
     foreign = import_story(client, ["other"], title="Other")["segments"][0]["id"]
     segment_ids = {
         "missing": ids[:3],
-        "extra": ids + [str(uuid.uuid4())],
+        "extra": [*ids, str(uuid.uuid4())],
         "duplicate": [ids[0], ids[0], ids[1], ids[2]],
-        "foreign": ids[:3] + [foreign],
+        "foreign": [*ids[:3], foreign],
         "empty": [],
-        "not-uuid": ids[:3] + ["abc"],
+        "not-uuid": [*ids[:3], "abc"],
         "not-list": ids[0],
     }[case]
     assert_error(reorder(client, story["id"], segment_ids), 400, "segment_ids")
@@ -276,7 +276,7 @@ def test_reorder_refuses_a_different_set_of_ids(client: APIClient, story: dict, 
 
 def test_reorder_error_message_for_a_bad_id_is_readable(client: APIClient, story: dict) -> None:
     ids = [s["id"] for s in story["segments"]]
-    body = assert_error(reorder(client, story["id"], ids[:3] + ["abc"]), 400, "segment_ids")
+    body = assert_error(reorder(client, story["id"], [*ids[:3], "abc"]), 400, "segment_ids")
     assert body["error"] == "segment_ids.3: Must be a valid UUID."
 
 

@@ -209,7 +209,7 @@ def test_banded_preparation_matches_the_whole_image_path() -> None:
     direct = kb.prepare_yuv_planes(img, path)
     two_step = kb.to_yuv_planes(kb.prepare_working_image(img, path))
     assert (direct.sx, direct.sy) == (two_step.sx, two_step.sy) and direct.sx < 1.0
-    for a, b in zip((direct.y, direct.cb, direct.cr), (two_step.y, two_step.cb, two_step.cr)):
+    for a, b in zip((direct.y, direct.cb, direct.cr), (two_step.y, two_step.cb, two_step.cr), strict=False):
         assert a.size == b.size
         assert np.abs(np.asarray(a, dtype=int) - np.asarray(b, dtype=int)).max() <= 1
     whole = np.asarray(img.resize(direct.y.size, Image.Resampling.LANCZOS), dtype=int)

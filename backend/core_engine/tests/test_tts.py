@@ -118,7 +118,7 @@ def test_voice_ids_are_case_insensitive(engine: SpeechEngine) -> None:
 @pytest.mark.parametrize("voice_id", ["klingon", "en-us+nobody", "../../etc/passwd", "en-us+", "+f3"])
 def test_unknown_voice_is_a_speech_error(tmp_path: Path, voice_id: str) -> None:
     out = tmp_path / "x.wav"
-    with pytest.raises(SpeechError, match="(?i)voice"):
+    with pytest.raises(SpeechError, match=r"(?i)voice"):
         synthesize_to_wav(SENTENCE, out, voice_id=voice_id)
     assert not out.exists()
 
@@ -188,8 +188,7 @@ def test_concurrent_synthesis_is_serialised(engine: SpeechEngine) -> None:
 
     def work() -> None:
         try:
-            for _ in range(5):
-                sizes.append(engine.synthesize(SENTENCE, None, 1.0).size)
+            sizes.extend(engine.synthesize(SENTENCE, None, 1.0).size for _ in range(5))
         except BaseException as exc:
             errors.append(exc)
 

@@ -65,7 +65,8 @@ class _EspeakWorker:
     """Client of one ``_espeak_worker`` child process. Not thread-safe: the caller holds a lock."""
 
     def __init__(self) -> None:
-        self._stderr: IO[bytes] = tempfile.TemporaryFile()
+        # Lives as long as the worker process (closed in close()), so no context manager.
+        self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the worker in close()
         env = dict(os.environ)
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
@@ -379,7 +380,7 @@ class EspeakEngine(SpeechEngine):
         """
         cleaned = clean_text(text)
         espeak_name, _voice = self.resolve_voice(voice_id)
-        wpm = int(round(NORMAL_WPM * clamp_speed(speed)))
+        wpm = round(NORMAL_WPM * clamp_speed(speed))
         wpm = min(MAX_WPM, max(MIN_WPM, wpm))
         max_samples = int((MAX_AUDIO_SECONDS + 1.0) * self.sample_rate)
         header, pcm = _pool.synth(cleaned, espeak_name, wpm, max_samples)

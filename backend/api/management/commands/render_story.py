@@ -58,7 +58,7 @@ class Command(BaseCommand):
                     resolution_height=options["height"],
                     framerate=options["fps"],
                 )
-                for index, (item, seg) in enumerate(zip(story["segments"], parsed)):
+                for index, (item, seg) in enumerate(zip(story["segments"], parsed, strict=False)):
                     segment = Segment.objects.create(
                         project=project,
                         sequence_index=index,

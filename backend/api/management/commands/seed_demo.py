@@ -102,7 +102,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 project = Project.objects.create(title=DEMO_TITLE)
-                for index, (seg, image) in enumerate(zip(DEMO_SEGMENTS, images)):
+                for index, (seg, image) in enumerate(zip(DEMO_SEGMENTS, images, strict=False)):
                     segment = Segment(
                         project=project, sequence_index=index, text_content=seg.text, image_prompt=seg.image_prompt
                     )
