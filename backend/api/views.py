@@ -412,18 +412,19 @@ class SegmentViewSet(
         _refuse_while_processing(segment.project, "changing images")
 
     @contextmanager
-    def _editing_images(self, pk: str | None) -> Iterator[Segment]:
+    def _editing_images(self) -> Iterator[Segment]:
         """The segment, re-read and checked (unlocked, project not rendering) under its project's lock, inside a
         transaction; the project's ``updated_at`` moves when the block succeeds."""
-        project_id = self.get_object().project_id
-        with project_lock(project_id), transaction.atomic():
-            segment = get_object_or_404(Segment.objects.select_related("project"), pk=pk)
+        found = self.get_object()
+        with project_lock(found.project_id), transaction.atomic():
+            segment = get_object_or_404(Segment.objects.select_related("project"), pk=found.pk)
             self._refuse_image_change(segment)
             yield segment
             segment.project.save(update_fields=["updated_at"])
 
-    def _segment_response(self, pk: str | None) -> Response:
-        return Response(self.get_serializer(Segment.objects.select_related("project").get(pk=pk)).data)
+    def _segment_response(self, segment: Segment) -> Response:
+        segment.refresh_from_db()
+        return Response(self.get_serializer(segment).data)
 
     @extend_schema(
         request={"multipart/form-data": ImageUploadSerializer},
@@ -439,18 +440,18 @@ class SegmentViewSet(
         if upload is None:
             raise ValidationError({"image_file": ["Send the image as multipart/form-data field image_file."]})
         ext = validate_image_upload(upload)  # checked before the lock: decoding a large image takes a while
-        with self._editing_images(pk) as segment:
+        with self._editing_images() as segment:
             add_image(segment, upload, ext)
-        return self._segment_response(pk)
+        return self._segment_response(segment)
 
     @extend_schema(request=None, responses={200: SegmentSerializer, **errors(404, 409)})
     @action(detail=True, methods=["delete"], url_path=r"images/(?P<index>[0-9]+)")
     def remove_image(self, request: Request, pk: str | None = None, index: str = "0") -> Response:
         """Remove image ``index`` (0-based in ``images``; the later ones move up, so removing 0 makes the second
         image the ``image_file``). 404 when there is no such image; 409 when locked or rendering."""
-        with self._editing_images(pk) as segment:
+        with self._editing_images() as segment:
             remove_image(segment, int(index))
-        return self._segment_response(pk)
+        return self._segment_response(segment)
 
     @extend_schema(request=ImageOrderSerializer, responses={200: SegmentSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="images/reorder")
@@ -459,9 +460,9 @@ class SegmentViewSet(
         ``image_file``). 400 unless it lists every index once; 409 when locked or rendering."""
         body = ImageOrderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        with self._editing_images(pk) as segment:
+        with self._editing_images() as segment:
             reorder_images(segment, body.validated_data["order"])
-        return self._segment_response(pk)
+        return self._segment_response(segment)
 
     @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")
