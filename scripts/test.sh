@@ -17,6 +17,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The distributed-backend tests start a real Redis and a throwaway PostgreSQL cluster (Debian's packages).
+if [ ! -x /usr/bin/redis-server ] || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> Installing Debian's redis-server and postgresql for the distributed-backend tests"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server postgresql >/dev/null
+  else
+    echo "redis-server or postgresql is missing: run 'sudo apt-get install -y redis-server postgresql'" >&2
+    exit 1
+  fi
+fi
+
 echo "==> Backend tests"
 .venv/bin/python -m pytest -q
 

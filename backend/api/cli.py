@@ -45,9 +45,10 @@ def render_with_progress(project: Project, poll_seconds: float = 0.25) -> Path:
             bar.n = progress.get("percentage", 0)
             bar.set_postfix_str(progress.get("current_phase", ""), refresh=False)
             bar.refresh()
-            if task.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED):
+            if task.get("status") in (TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED):
                 break
     project.refresh_from_db()
-    if project.status != ProjectStatus.COMPLETED:
-        raise CommandError(f"Render failed: {project.render_error}")
+    if project.status != ProjectStatus.COMPLETED or not project.output_path:
+        reason = project.render_error or "the render was cancelled"
+        raise CommandError(f"Render failed: {reason}")
     return Path(settings.MEDIA_ROOT) / project.output_path.removeprefix(settings.MEDIA_URL)

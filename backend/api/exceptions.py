@@ -142,3 +142,14 @@ class InsufficientDiskSpace(RenderRefused):
 
     def __init__(self, message: str) -> None:
         super().__init__({"error": message}, message)
+
+
+class RenderQueueUnavailable(RenderRefused):
+    """503: the render could not be queued (the Celery broker is unreachable); body ``{error}``. The project stays
+    as it was."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+
+    def __init__(self, reason: str) -> None:
+        message = f"The render could not be queued: the task queue is unreachable ({reason}). Try again shortly."
+        super().__init__({"error": message}, message)

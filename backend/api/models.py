@@ -193,3 +193,80 @@ class GlobalSettings(models.Model):
         """Return the one settings row, creating it with defaults on first use."""
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
+
+
+class JobState(models.TextChoices):
+    """Life of a background job (DESIGN §5): QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED."""
+
+    QUEUED = "QUEUED", "Queued"
+    RUNNING = "RUNNING", "Running"
+    SUCCEEDED = "SUCCEEDED", "Succeeded"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+#: States in which a job still has work to do.
+ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.RUNNING)
+
+
+class JobKind(models.TextChoices):
+    """What a background job does."""
+
+    RENDER = "render", "Render"
+    NARRATION = "narration", "Narration"
+    OTHER = "other", "Other"
+
+
+class Job(models.Model):
+    """The durable record of one background job (a render or a narration batch), shared by every process.
+
+    ``task_id`` follows the seeds' convention (``render_<project_id>``, ``tts_<segment_id>``,
+    ``tts_all_<project_id>``) and is reused by later runs, so at most one job per task id is QUEUED or RUNNING (a
+    partial unique constraint). ``function`` (dotted path) and ``args`` (JSON list) say what to run, so any worker —
+    or the API process after a restart — can run it again. ``progress`` is a
+    :class:`core_engine.render.progress.ProgressRecord` as a dict; ``log_tail`` holds the last
+    :data:`LOG_TAIL_LINES` log lines (the full log is ``MEDIA_ROOT/logs/<id>.log``); ``extra`` holds per-job results
+    (e.g. ``completed_segments`` and ``errors`` of a narration batch).
+    """
+
+    LOG_TAIL_LINES = 200
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    task_id = models.CharField(max_length=120, db_index=True)
+    kind = models.CharField(max_length=16, choices=JobKind.choices, default=JobKind.OTHER)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True)
+    segment_ids = models.JSONField(default=list, blank=True)
+    function = models.CharField(max_length=200, blank=True, default="")
+    args = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED)
+    stage = models.CharField(max_length=40, default="QUEUED")
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+    log_tail = models.TextField(blank=True, default="")
+    extra = models.JSONField(default=dict, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
+    worker = models.CharField(max_length=200, blank=True, default="")
+    cancel_requested = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = (models.Index(fields=["project", "kind", "-created_at"], name="job_project_kind_created"),)
+        constraints = (
+            models.UniqueConstraint(
+                fields=["task_id"],
+                condition=models.Q(state__in=["QUEUED", "RUNNING"]),
+                name="one_active_job_per_task_id",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.task_id} ({self.state})"
+
+    @property
+    def log_lines(self) -> list[str]:
+        """The stored log tail as a list of lines (oldest first)."""
+        return self.log_tail.splitlines()

@@ -25,7 +25,7 @@ from api.models import ProjectStatus
 from api.task_manager import TaskStatus
 
 #: The states of a background task (``TaskManager``); the schema's ``TaskState`` enum.
-TASK_STATES = [TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.COMPLETED, TaskStatus.FAILED]
+TASK_STATES = [TaskStatus.PENDING, TaskStatus.RUNNING, TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED]
 
 
 class StoryReelAutoSchema(AutoSchema):
@@ -87,6 +87,7 @@ ERROR_RESPONSES: dict[int, OpenApiResponse] = {
     404: OpenApiResponse(ErrorSerializer, "No such object."),
     409: OpenApiResponse(ErrorSerializer, "Conflicts with the current state (segment locked, render running)."),
     500: OpenApiResponse(ErrorSerializer, "Server-side failure, e.g. ffmpeg missing (details in the server log)."),
+    503: OpenApiResponse(ErrorSerializer, "The task queue (Celery broker) is unreachable; nothing was changed."),
     507: OpenApiResponse(ErrorSerializer, "Not enough free disk space for the render."),
 }
 
@@ -181,6 +182,63 @@ class RenderStatusResponseSerializer(serializers.Serializer):
     progress = ProgressRecordSerializer(allow_null=True, help_text="Null unless PROCESSING or COMPLETED.")
     output_url = serializers.CharField(allow_null=True, help_text="URL path of the video when COMPLETED, else null.")
     error = serializers.CharField(allow_null=True, help_text="Why the render failed when FAILED, else null.")
+    job_id = serializers.UUIDField(allow_null=True, help_text="The latest render job (`GET /jobs/{id}/`), or null.")
+    stage = serializers.CharField(
+        allow_null=True, help_text="That job's stage: VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, …"
+    )
+    log_tail = serializers.ListField(child=serializers.CharField(), help_text="That job's last log lines (≤ 20).")
+
+
+class CancelResponseSerializer(RenderStatusResponseSerializer):
+    """202 of ``POST /projects/{id}/cancel/``: the status after the request (``cancel``: ``cancelled`` at once for a
+    queued render, ``cancelling`` for a running one, which stops within 2 s: keep polling the status)."""
+
+    cancel = serializers.ChoiceField(choices=["cancelled", "cancelling"])
+    message = serializers.CharField()
+
+
+class CancelConflictSerializer(serializers.Serializer):
+    """409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running."""
+
+    error = serializers.CharField()
+    project_id = serializers.UUIDField()
+
+
+class JobSerializer(serializers.Serializer):
+    """``GET /jobs/{id}/``: one background job (DESIGN §5)."""
+
+    id = serializers.UUIDField()
+    task_id = serializers.CharField(help_text="render_<project id>, tts_<segment id> or tts_all_<project id>.")
+    kind = serializers.CharField()
+    project_id = serializers.UUIDField(allow_null=True)
+    segment_ids = serializers.ListField(child=serializers.CharField())
+    state = serializers.ChoiceField(choices=["QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"])
+    stage = serializers.CharField()
+    progress = ProgressRecordSerializer()
+    error = serializers.CharField(allow_null=True)
+    attempt = serializers.IntegerField()
+    worker = serializers.CharField(allow_null=True)
+    cancel_requested = serializers.BooleanField()
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    extra = serializers.DictField(help_text="Per-job details, e.g. a narration batch's completed_segments/errors.")
+    log_tail = serializers.ListField(child=serializers.CharField(), help_text="The last log lines (≤ 200).")
+    log_url = serializers.CharField(help_text="URL path of the full log (plain text).")
+
+
+class ReadyResponseSerializer(serializers.Serializer):
+    """``GET /ready/`` (200 ready, 503 not): each check is ``"ok"`` or the reason it failed."""
+
+    ready = serializers.BooleanField()
+    backend = serializers.ChoiceField(choices=["embedded", "celery"])
+    database = serializers.CharField()
+    ffmpeg = serializers.CharField()
+    broker = serializers.CharField(required=False, help_text="Celery backend only.")
+    workers = serializers.CharField(required=False, help_text="Celery backend only.")
+    live_workers = serializers.IntegerField(required=False, help_text="Celery backend only.")
+    error = serializers.CharField(required=False, help_text="The failing checks, when not ready.")
 
 
 # -- narration and tasks --------------------------------------------------------------------------------------------

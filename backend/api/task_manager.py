@@ -1,56 +1,268 @@
-"""In-process background task manager (DESIGN §5).
+"""Background jobs with durable records (DESIGN §5): one API, two backends.
 
-One ``ThreadPoolExecutor(max_workers=1)`` runs every heavy job (renders and narration) one after another, and an
-in-memory registry keeps each task's progress for the status endpoints. The registry is guarded by a lock and every
-read returns a copy, so status polls never wait for a running job.
+Every job is a :class:`~api.models.Job` row: what to run (``function`` + ``args``), its state
+(QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED), stage, progress record, error, log tail, attempt, worker and
+heartbeat. The row is the only truth; nothing about a job lives only in a process's memory, so status answers are
+the same after a restart and whichever process ran the job.
+
+Backends (``STORYREEL_TASK_BACKEND``):
+
+- ``embedded`` (default): one ``ThreadPoolExecutor(max_workers=1)`` in the API process runs jobs one after another.
+- ``celery``: the API process only enqueues the job id (task ``storyreel.run_job``, :mod:`api.celery_tasks`);
+  Celery workers run it. Both call :meth:`TaskManager.run_job`, which calls the same task function.
+
+Task functions report with :meth:`TaskManager.update_task_progress` (a
+:class:`~core_engine.render.progress.ProgressRecord`); that call raises
+:class:`~core_engine.render.progress.RenderCancelled` once a cancel was requested, which is how a render stops.
 """
 
 from __future__ import annotations
 
-import copy
+import importlib
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, cast
 
-from core_engine.render.progress import ProgressRecord, Stage
+from core_engine.render.progress import ProgressRecord, RenderCancelled, Stage
+from django.conf import settings
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
+
+from api.models import ACTIVE_JOB_STATES, Job, JobKind, JobState, Segment
 
 logger = logging.getLogger(__name__)
 
+#: Seconds between two progress writes to the job row while nothing but the percentage changes.
+PROGRESS_WRITE_INTERVAL = 0.5
+#: Seconds between two heartbeats of a running job.
+HEARTBEAT_INTERVAL = 2.0
+#: A RUNNING job whose heartbeat is older than this (seconds) has lost its worker (a redelivered task may take it).
+HEARTBEAT_STALE_SECONDS = 10.0
+#: Runs a job may get before an interrupted one ends FAILED (DESIGN §5).
+MAX_ATTEMPTS = 2
+#: Error of a job stopped by a server or worker that went away too often.
+INTERRUPTED_ERROR = "Render interrupted: the server stopped before the video was finished. Retry to render again."
+
+
+class EnqueueError(Exception):
+    """The job was recorded but could not be handed to the backend (e.g. the Celery broker is unreachable); the job
+    is marked FAILED. ``str(err)`` names the cause."""
+
 
 class TaskStatus:
-    """Task states as reported by :meth:`TaskManager.get_task_status`."""
+    """Task states as reported by :meth:`TaskManager.get_task_status` (the seeds' names for job states)."""
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+
+_TASK_STATUS = {
+    JobState.QUEUED: TaskStatus.PENDING,
+    JobState.RUNNING: TaskStatus.RUNNING,
+    JobState.SUCCEEDED: TaskStatus.COMPLETED,
+    JobState.FAILED: TaskStatus.FAILED,
+    JobState.CANCELLED: TaskStatus.CANCELLED,
+}
+
+
+def task_backend_name() -> str:
+    """``"celery"`` or ``"embedded"`` from ``STORYREEL_TASK_BACKEND`` (default embedded)."""
+    return "celery" if getattr(settings, "STORYREEL_TASK_BACKEND", "embedded") == "celery" else "embedded"
+
+
+def function_path(fn: Callable[..., Any]) -> str:
+    """``"module:qualname"`` of a function, or ``""`` when it cannot be imported back (a closure, a lambda)."""
+    qualname = getattr(fn, "__qualname__", "")
+    if "<" in qualname or not getattr(fn, "__module__", None):
+        return ""
+    return f"{fn.__module__}:{qualname}"
+
+
+def import_function(path: str) -> Callable[..., Any]:
+    """Inverse of :func:`function_path`; raises ``ImportError``/``AttributeError`` for an unknown path."""
+    module, _, qualname = path.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise TypeError(f"{path} is not a function")
+    return cast(Callable[..., Any], obj)
+
+
+def describe_task(task_id: str, args: tuple[Any, ...]) -> dict[str, Any]:
+    """Kind, project and segments of a job from its task id convention (``render_<project>``,
+    ``tts_all_<project>`` with the segment ids as second argument, ``tts_<segment>``); other ids are kind other."""
+    if task_id.startswith("render_"):
+        return {"kind": JobKind.RENDER, "project_id": task_id.removeprefix("render_")}
+    if task_id.startswith("tts_all_"):
+        segment_ids = [str(s) for s in args[1]] if len(args) > 1 else []
+        return {"kind": JobKind.NARRATION, "project_id": task_id.removeprefix("tts_all_"), "segment_ids": segment_ids}
+    if task_id.startswith("tts_"):
+        segment_id = task_id.removeprefix("tts_")
+        project_id = Segment.objects.filter(pk=segment_id).values_list("project_id", flat=True).first()
+        return {"kind": JobKind.NARRATION, "project_id": project_id, "segment_ids": [segment_id]}
+    return {"kind": JobKind.OTHER}
+
+
+def job_log_path(job_id: object) -> Path:
+    """Full log of a job: ``MEDIA_ROOT/logs/<job id>.log``."""
+    return Path(settings.MEDIA_ROOT) / "logs" / f"{job_id}.log"
+
+
+class _JobLogHandler(logging.Handler):
+    """Collects the log records a job's thread emits: appended to the job's log file, last lines kept in memory."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(level=logging.INFO)
+        self.thread_id = threading.get_ident()
+        self.tail: deque[str] = deque(job.log_lines, maxlen=Job.LOG_TAIL_LINES)
+        self.lock_tail = threading.Lock()
+        self.path = job_log_path(job.id)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = self.path.open("a", encoding="utf-8")
+        self.finished = False
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+
+    def line(self, text: str) -> None:
+        """Add one line written by the job manager itself (phase changes, outcome)."""
+        stamped = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {text}"
+        with self.lock_tail:
+            self.tail.append(stamped)
+            self._write(stamped)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread_id:
+            return
+        try:
+            text = self.format(record)
+        except Exception:  # a broken log call must not break the job
+            return
+        with self.lock_tail:
+            for part in text.splitlines() or [""]:
+                self.tail.append(part)
+            self._write(text)
+
+    def _write(self, text: str) -> None:
+        """Append to the log file (caller holds ``lock_tail``). A logging reconfiguration (``dictConfig`` closes
+        every handler) reopens it; a failing write never breaks the job."""
+        try:
+            if self.file.closed and not self.finished:
+                self.file = self.path.open("a", encoding="utf-8")
+            self.file.write(text + "\n")
+            self.file.flush()
+        except (OSError, ValueError) as exc:
+            logger.debug("job log %s not written: %s", self.path, exc)
+
+    def tail_text(self) -> str:
+        with self.lock_tail:
+            return "\n".join(self.tail)
+
+    def close(self) -> None:
+        """Called by logging (e.g. a ``dictConfig`` closes every handler): the file reopens at the next line."""
+        with self.lock_tail:
+            self.file.close()
+        super().close()
+
+    def finish(self) -> None:
+        """The job is over: close the file for good."""
+        with self.lock_tail:
+            self.finished = True
+            self.file.close()
+
+
+class _RunningJob:
+    """What the process running a job keeps while it runs: monotone percentage, throttled writes, log, heartbeat."""
+
+    def __init__(self, job: Job) -> None:
+        self.job_id = job.id
+        self.task_id = job.task_id
+        self.started = time.monotonic()
+        self.record = ProgressRecord.from_dict(job.progress)
+        self.last_write = 0.0
+        self.last_phase = ""
+        self.log = _JobLogHandler(job)
+        logging.getLogger().addHandler(self.log)
+        self._stop = threading.Event()
+        self._heart = threading.Thread(target=self._beat, name=f"heartbeat-{job.id}", daemon=True)
+        self._heart.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_INTERVAL):
+            try:
+                Job.objects.filter(pk=self.job_id).update(heartbeat_at=timezone.now(), log_tail=self.log.tail_text())
+            except Exception as exc:  # the database may be briefly unreachable; the next beat retries
+                logger.warning("heartbeat of job %s failed: %s", self.job_id, exc)
+        connection.close()
+
+    def report(self, record: ProgressRecord) -> None:
+        """Store ``record`` (percentage made monotone and kept below 100 while running, ETA filled in).
+
+        Raises:
+            RenderCancelled: a cancel was requested for this job.
+        """
+        pct = max(self.record.percentage, min(99, int(record.percentage)))
+        eta = record.eta_seconds
+        if eta is None and pct > 0:
+            eta = round((time.monotonic() - self.started) * (100 - pct) / pct, 1)
+        changed = (record.current_phase, record.stage, record.current_segment) != (
+            self.record.current_phase,
+            self.record.stage,
+            self.record.current_segment,
+        )
+        self.record = replace(record, percentage=pct, eta_seconds=eta)
+        if record.current_phase and record.current_phase.split(" (")[0] != self.last_phase:
+            self.last_phase = record.current_phase.split(" (")[0]
+            self.log.line(f"[{record.stage}] {record.current_phase}")
+        now = time.monotonic()
+        if not changed and now - self.last_write < PROGRESS_WRITE_INTERVAL:
+            return
+        self.last_write = now
+        written = Job.objects.filter(pk=self.job_id, cancel_requested=False).update(
+            progress=self.record.to_dict(), stage=self.record.stage, heartbeat_at=timezone.now()
+        )
+        if not written:
+            raise RenderCancelled("The render was cancelled.")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._heart.join(timeout=HEARTBEAT_INTERVAL + 5)
+        logging.getLogger().removeHandler(self.log)
+        self.log.finish()
 
 
 class TaskManager:
-    """Process singleton owning the worker thread and the task registry.
+    """Process singleton: submits jobs to the configured backend and keeps their records.
 
-    Task record (what :meth:`get_task_status` returns)::
+    Task record (what :meth:`get_task_status` returns, the seeds' shape)::
 
-        {task_id, status, progress: ProgressRecord.to_dict(), error, result,
-         created_at, started_at, finished_at, extra: {...}}
-
-    ``progress`` has the keys of :class:`core_engine.render.progress.ProgressRecord` (``current_segment,
-    total_segments, percentage, current_phase, stage, eta_seconds``); ``percentage`` is an int 0–100 that never
-    decreases during one run of a task id.
+        {task_id, job_id, status, stage, progress: ProgressRecord.to_dict(), error, result, created_at, started_at,
+         finished_at, extra: {...}}
     """
 
     _instance: TaskManager | None = None
     _instance_lock = threading.Lock()
 
     def __init__(self) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyreel-worker")
+        self.backend = task_backend_name()
+        self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._tasks: dict[str, dict[str, Any]] = {}
-        self._futures: dict[str, Future] = {}
+        self._futures: dict[str, Future[None]] = {}
+        self._running: dict[str, _RunningJob] = {}
+        #: Set by :meth:`begin_shutdown`: the serving process is stopping.
+        self.stopping = False
 
     @classmethod
     def get_instance(cls) -> TaskManager:
@@ -62,109 +274,289 @@ class TaskManager:
 
     # -- submitting -------------------------------------------------------------------------------------------------
     def submit_task(self, fn: Callable[..., Any], *args: Any, task_id: str | None = None, **extra: Any) -> str:
-        """Queue ``fn(*args)`` on the worker and return its task id (``task_id`` or a new UUID).
+        """Record a QUEUED job running ``fn(*args)`` and hand it to the backend; returns its task id.
 
-        A task id that is already queued or running is refused with ``RuntimeError`` (callers check state first).
-        ``extra`` keys are kept in the record's ``extra`` dict (e.g. segment ids of a narration batch).
+        ``task_id`` defaults to a new UUID hex. ``extra`` keys start the job's ``extra`` dict. ``args`` must be JSON
+        values (they are stored so that any worker, or this process after a restart, can run the job).
+
+        Raises:
+            RuntimeError: a job with this task id is already queued or running.
+            ValueError: the celery backend was asked to run a function it cannot import by name.
+            EnqueueError: the backend refused the job (broker unreachable); the job is recorded FAILED.
         """
         task_id = task_id or uuid.uuid4().hex
-        with self._lock:
-            if self._is_active(task_id):
-                raise RuntimeError(f"task {task_id} is already running")
-            self._tasks[task_id] = {
-                "task_id": task_id,
-                "status": TaskStatus.PENDING,
-                "progress": ProgressRecord().to_dict(),
-                "error": None,
-                "result": None,
-                "created_at": time.time(),
-                "started_at": None,
-                "finished_at": None,
-                "extra": dict(extra),
-            }
-            self._futures[task_id] = self._executor.submit(self._run, task_id, fn, args)
+        path = function_path(fn)
+        if self.backend == "celery" and not path:
+            raise ValueError(f"{fn!r} cannot run on a Celery worker: only module-level functions can")
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(
+                    task_id=task_id,
+                    function=path,
+                    args=list(args),
+                    extra=dict(extra),
+                    progress=ProgressRecord(current_phase="Queued").to_dict(),
+                    **describe_task(task_id, args),
+                )
+        except IntegrityError:
+            raise RuntimeError(f"task {task_id} is already running") from None
+        try:
+            self._enqueue(job, fn)
+        except Exception as exc:
+            logger.exception("job %s (%s) could not be queued", job.id, task_id)
+            self._finish(job.id, JobState.FAILED, error="The job could not be queued.")
+            raise EnqueueError(f"{exc.__class__.__name__}: {exc}") from exc
         return task_id
 
-    def _run(self, task_id: str, fn: Callable[..., Any], args: tuple) -> None:
-        with self._lock:
-            rec = self._tasks[task_id]
-            rec["status"] = TaskStatus.RUNNING
-            rec["started_at"] = time.time()
-        try:
-            result = fn(*args)
-        except Exception as exc:  # the task function normally handles its own errors; this is the safety net
-            logger.exception("task %s failed", task_id)
-            self.fail_task(task_id, str(exc) or exc.__class__.__name__)
-        else:
-            with self._lock:
-                still_running = self._tasks[task_id]["status"] == TaskStatus.RUNNING
-            if still_running:
-                self.complete_task(task_id, result)
-        finally:
-            from django.db import connection
+    def _enqueue(self, job: Job, fn: Callable[..., Any] | None = None) -> None:
+        if self.backend == "celery":
+            from storyreel.celery import app
 
+            if job.kind == JobKind.RENDER and getattr(settings, "STORYREEL_RENDER_FANOUT", True):
+                from api.fanout import enqueue_render_chord
+
+                enqueue_render_chord(job)  # one task per segment, then join-and-mux
+            else:
+                app.send_task("storyreel.run_job", args=[str(job.id)])
+            return
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyreel-worker")
+            self._futures[job.task_id] = self._executor.submit(self._run_embedded, str(job.id), fn)
+
+    def _run_embedded(self, job_id: str, fn: Callable[..., Any] | None) -> None:
+        try:
+            self.run_job(job_id, fn, worker=f"embedded@{socket.gethostname()}:{os.getpid()}")
+        finally:
             connection.close()
+
+    # -- running ----------------------------------------------------------------------------------------------------
+    def run_job(self, job_id: str, fn: Callable[..., Any] | None = None, worker: str = "") -> None:
+        """Run one job in this process (both backends call this): claim it (QUEUED, or RUNNING with a stale
+        heartbeat: its worker died), run its function, record the outcome. A job already finished, cancelled, or
+        running with a live heartbeat elsewhere is left alone (a redelivered message does nothing twice)."""
+        close_old_connections()
+        job = Job.objects.filter(pk=job_id).first()
+        if job is None or job.state not in ACTIVE_JOB_STATES:
+            return
+        stale = timezone.now() - timedelta(seconds=HEARTBEAT_STALE_SECONDS)
+        if job.state == JobState.RUNNING and job.heartbeat_at and job.heartbeat_at > stale:
+            logger.info("job %s is running on %s; not taking it", job_id, job.worker)
+            return
+        if job.attempt >= MAX_ATTEMPTS:
+            self._finish(job.id, JobState.FAILED, error=INTERRUPTED_ERROR)
+            self._after_interrupted(job)
+            return
+        now = timezone.now()
+        claimed = Job.objects.filter(pk=job.pk, state=job.state, attempt=job.attempt).update(
+            state=JobState.RUNNING, attempt=job.attempt + 1, worker=worker, started_at=now, heartbeat_at=now
+        )
+        if not claimed:
+            return
+        job.refresh_from_db()
+        running = _RunningJob(job)
+        running.log.line(f"job {job.id} ({job.task_id}) attempt {job.attempt} on {worker or 'this process'}")
+        with self._lock:
+            self._running[job.task_id] = running
+        try:
+            self._call(job, fn)
+        finally:
+            with self._lock:
+                self._running.pop(job.task_id, None)
+            running.close()
+            Job.objects.filter(pk=job.pk).update(log_tail=running.log.tail_text())
+
+    def _call(self, job: Job, fn: Callable[..., Any] | None) -> None:
+        """Run the job's function and make sure the job ends: SUCCEEDED when the function returned without
+        recording an outcome itself, FAILED (and a render's project FAILED) when it raised."""
+        error = None
+        result: Any = None
+        try:
+            result = (fn or import_function(job.function))(*job.args)
+        except Exception as exc:  # the task function normally handles its own errors; this is the safety net
+            logger.exception("task %s failed", job.task_id)
+            error = str(exc) or exc.__class__.__name__
+        if not Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():
+            return  # the function recorded its outcome
+        if error is not None and self.stopping:
+            return  # stopped by the shutdown: left RUNNING, queued again at the next start-up
+        if error is None:
+            self.complete_task(job.task_id, result)
+            return
+        try:
+            self.fail_task(job.task_id, error)
+        finally:
+            if job.kind == JobKind.RENDER and job.project_id:
+                from api.models import Project, ProjectStatus
+
+                Project.objects.filter(pk=job.project_id, status=ProjectStatus.PROCESSING).update(
+                    status=ProjectStatus.FAILED, render_error=f"The render failed unexpectedly ({error})."
+                )
+
+    def begin_shutdown(self) -> None:
+        """The serving process is stopping (SIGTERM): from now on a job that fails because its children are being
+        stopped records nothing, so it stays RUNNING and the next start-up queues it again (DESIGN §5; after
+        :data:`MAX_ATTEMPTS` runs it ends FAILED "interrupted")."""
+        self.stopping = True
+
+    def _after_interrupted(self, job: Job) -> None:
+        if job.kind == JobKind.RENDER and job.project_id:
+            from api.tasks import mark_render_interrupted
+
+            mark_render_interrupted(job.project_id)
 
     # -- reporting --------------------------------------------------------------------------------------------------
     def update_task_progress(self, task_id: str, record: ProgressRecord) -> None:
-        """Store ``record`` as the task's progress; its percentage is clamped to 0–99 while the task runs (100 means
-        done) and never moves backwards."""
-        with self._lock:
-            rec = self._tasks.get(task_id)
-            if rec is None:
-                return
-            progress = record.to_dict()
-            progress["percentage"] = max(rec["progress"]["percentage"], min(99, int(record.percentage)))
-            rec["progress"] = progress
+        """Record the progress of the running job ``task_id`` (percentage kept monotone, < 100 until done).
 
-    def complete_task(self, task_id: str, result: Any = None, current_phase: str = "Done") -> None:
-        """Mark a task COMPLETED with 100 %."""
-        with self._lock:
-            rec = self._tasks.get(task_id)
-            if rec is None:
-                return
-            total = rec["progress"].get("total_segments", 0)
-            rec["status"] = TaskStatus.COMPLETED
-            rec["result"] = result
-            rec["finished_at"] = time.time()
-            rec["progress"] = ProgressRecord(total, total, 100, current_phase, Stage.DONE, 0.0).to_dict()
+        Writes to the job row at every phase/segment change and at most every :data:`PROGRESS_WRITE_INTERVAL` s
+        otherwise.
 
-    def fail_task(self, task_id: str, error: str) -> None:
-        """Mark a task FAILED with a human-readable ``error``."""
+        Raises:
+            RenderCancelled: a cancel was requested for the job (the caller stops and cleans up).
+        """
         with self._lock:
-            rec = self._tasks.get(task_id)
-            if rec is None:
-                return
-            rec["status"] = TaskStatus.FAILED
-            rec["error"] = error
-            rec["finished_at"] = time.time()
+            running = self._running.get(task_id)
+        if running is not None:
+            running.report(record)
+            return
+        job = Job.objects.filter(task_id=task_id, state__in=ACTIVE_JOB_STATES).first()
+        if job is not None:
+            if job.cancel_requested:
+                raise RenderCancelled("The render was cancelled.")
+            Job.objects.filter(pk=job.pk).update(progress=record.to_dict(), stage=record.stage)
+
+    def log_line(self, task_id: str, text: str) -> None:
+        """Add a line to the running job's log (no-op when the job does not run in this process)."""
+        with self._lock:
+            running = self._running.get(task_id)
+        if running is not None:
+            running.log.line(text)
 
     def update_extra(self, task_id: str, mutate: Callable[[dict[str, Any]], None]) -> None:
-        """Apply ``mutate`` to the task's ``extra`` dict under the registry lock."""
-        with self._lock:
-            rec = self._tasks.get(task_id)
-            if rec is not None:
-                mutate(rec["extra"])
+        """Apply ``mutate`` to the active job's ``extra`` dict (read-modify-write in one transaction)."""
+        with transaction.atomic():
+            job = Job.objects.select_for_update().filter(task_id=task_id).order_by("-created_at").first()
+            if job is not None:
+                mutate(job.extra)
+                job.save(update_fields=["extra"])
+
+    def complete_task(self, task_id: str, result: Any = None, current_phase: str = "Done") -> None:
+        """Mark the job SUCCEEDED with 100 % (current = total segments), stage DONE."""
+        job = self._latest(task_id)
+        if job is None:
+            return
+        record = ProgressRecord.from_dict(job.progress)
+        done = replace(
+            record,
+            current_segment=record.total_segments,
+            percentage=100,
+            current_phase=current_phase,
+            stage=Stage.DONE,
+            eta_seconds=0.0,
+        )
+        extra = {**job.extra, "result": result} if result is not None else job.extra
+        self.log_line(task_id, f"[{Stage.DONE}] {current_phase}")
+        self._finish(job.id, JobState.SUCCEEDED, progress=done.to_dict(), extra=extra)
+
+    def fail_task(self, task_id: str, error: str) -> None:
+        """Mark the job FAILED with a human-readable ``error``; its last known progress stays."""
+        job = self._latest(task_id)
+        if job is None:
+            return
+        self.log_line(task_id, f"[FAILED] {error}")
+        self._finish(job.id, JobState.FAILED, error=error)
+
+    def cancel_finished(self, task_id: str, current_phase: str) -> None:
+        """Mark the job CANCELLED (stage CANCELLED, ``current_phase`` saying so); called once the work stopped."""
+        job = self._latest(task_id)
+        if job is None:
+            return
+        record = replace(
+            ProgressRecord.from_dict(job.progress), current_phase=current_phase, stage=Stage.CANCELLED, eta_seconds=None
+        )
+        self.log_line(task_id, f"[{Stage.CANCELLED}] {current_phase}")
+        self._finish(job.id, JobState.CANCELLED, progress=record.to_dict())
+
+    def request_cancel(self, task_id: str) -> Job | None:
+        """Ask the active job ``task_id`` to stop. A QUEUED job ends CANCELLED at once (no worker will run it); a
+        RUNNING one gets ``cancel_requested`` and stops at its next progress report. Returns the job as it was
+        before, or ``None`` when nothing with this task id is queued or running."""
+        job = Job.objects.filter(task_id=task_id, state__in=ACTIVE_JOB_STATES).first()
+        if job is None:
+            return None
+        Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+        return job
+
+    def _finish(self, job_id: Any, state: str, **fields: Any) -> None:
+        if state == JobState.SUCCEEDED:
+            fields.setdefault("stage", Stage.DONE)
+        elif state == JobState.CANCELLED:
+            fields.setdefault("stage", Stage.CANCELLED)
+        Job.objects.filter(pk=job_id).update(state=state, finished_at=timezone.now(), **fields)
 
     # -- reading ----------------------------------------------------------------------------------------------------
+    def _latest(self, task_id: str) -> Job | None:
+        return Job.objects.filter(task_id=task_id).order_by("-created_at").first()
+
     def get_task_status(self, task_id: str) -> dict[str, Any] | None:
-        """A deep copy of the task record, or ``None`` for an unknown id."""
-        with self._lock:
-            rec = self._tasks.get(task_id)
-            return copy.deepcopy(rec) if rec is not None else None
+        """The latest job with this task id in the seeds' task record shape, or ``None`` for an unknown id."""
+        job = self._latest(task_id)
+        if job is None:
+            return None
+        p = ProgressRecord.from_dict(job.progress)
+        return {
+            "task_id": task_id,
+            "job_id": str(job.id),
+            "status": _TASK_STATUS[JobState(job.state)],
+            "stage": job.stage,
+            "progress": p.to_dict(),
+            "error": job.error or None,
+            "result": job.extra.get("result"),
+            "created_at": job.created_at.timestamp(),
+            "started_at": job.started_at.timestamp() if job.started_at else None,
+            "finished_at": job.finished_at.timestamp() if job.finished_at else None,
+            "extra": job.extra,
+        }
 
     def is_active(self, task_id: str) -> bool:
-        """True while the task is queued or running."""
-        with self._lock:
-            return self._is_active(task_id)
+        """True while a job with this task id is queued or running."""
+        return Job.objects.filter(task_id=task_id, state__in=ACTIVE_JOB_STATES).exists()
 
-    def _is_active(self, task_id: str) -> bool:  # caller holds self._lock
-        rec = self._tasks.get(task_id)
-        return rec is not None and rec["status"] in (TaskStatus.PENDING, TaskStatus.RUNNING)
+    def wait(self, task_id: str, timeout: float | None = None, poll: float = 0.1) -> None:
+        """Block until the job ``task_id`` is no longer queued or running (for the CLI and tests).
 
-    def wait(self, task_id: str, timeout: float | None = None) -> None:
-        """Block until the task's job has finished (for the CLI and tests); raises ``TimeoutError``."""
+        Raises:
+            TimeoutError: still active after ``timeout`` seconds.
+        """
         with self._lock:
             fut = self._futures.get(task_id)
         if fut is not None:
-            fut.result(timeout=timeout)  # _run records a task's own errors, so only the timeout propagates
+            fut.result(timeout=timeout)  # run_job records a task's own errors, so only the timeout propagates
+            return
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.is_active(task_id):
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"task {task_id} still running after {timeout} s")
+            time.sleep(poll)
+
+    # -- start-up ---------------------------------------------------------------------------------------------------
+    def requeue_interrupted(self) -> list[str]:
+        """Embedded backend, at start-up: queue again every job a stopped process left QUEUED or RUNNING (a job
+        that already had :data:`MAX_ATTEMPTS` runs ends FAILED "interrupted" instead, when it is picked up).
+        Returns the task ids queued again. Jobs whose function cannot be imported end FAILED at once."""
+        requeued = []
+        for job in Job.objects.filter(state__in=ACTIVE_JOB_STATES).order_by("created_at"):
+            if task_backend_name() == "embedded" and job.task_id in self._futures:
+                continue  # this process queued it
+            if not job.function:
+                self._finish(job.id, JobState.FAILED, error=INTERRUPTED_ERROR)
+                self._after_interrupted(job)
+                continue
+            Job.objects.filter(pk=job.pk).update(state=JobState.QUEUED, heartbeat_at=None)
+            job.state = JobState.QUEUED
+            self._enqueue(job)
+            requeued.append(job.task_id)
+        if requeued:
+            logger.warning("queued %d interrupted job(s) again: %s", len(requeued), ", ".join(requeued))
+        return requeued

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import job_views, views
 
 router = DefaultRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -15,5 +15,9 @@ urlpatterns = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/voices/", views.VoicesView.as_view(), name="voices"),
     path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),
+    # Jobs (api.job_views): readiness, job records and their logs, render cancel.
+    path("ready/", job_views.ReadyView.as_view(), name="ready"),
+    path("jobs/<str:job_id>/", job_views.JobDetailView.as_view(), name="job-detail"),
+    path("jobs/<str:job_id>/log/", job_views.JobLogView.as_view(), name="job-log"),
     *router.urls,
 ]

@@ -9,30 +9,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core_engine.render.progress import ProgressRecord, Stage
 from core_engine.render_utils import ffmpeg_version
 from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
 from api.importers import MAX_SEGMENTS, StoryImportError, parse_json_segments, parse_text_story
+from api.job_views import cancel_response, render_status_payload
 from api.locks import project_lock
 from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
 from api.schema import (
+    CancelConflictSerializer,
+    CancelResponseSerializer,
     GenerateAllNarrationResponseSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
@@ -59,7 +61,7 @@ from api.serializers import (
     SegmentSerializer,
 )
 from api.task_manager import TaskManager
-from api.tasks import narration_task_function, render_task_id, start_render
+from api.tasks import narration_task_function, start_render
 from api.validators import validate_audio_upload, validate_image_upload
 from api.word_timings import schedule_word_timings
 
@@ -168,7 +170,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
             400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
             **errors(404),
             409: OpenApiResponse(RenderConflictErrorSerializer, "A render of this project is already running."),
-            **errors(500, 507),
+            **errors(500, 503, 507),
         },
     )
     @action(detail=True, methods=["post"])
@@ -195,26 +197,18 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @extend_schema(responses={200: RenderStatusResponseSerializer, **errors(404)})
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
-        """Render status: one database read plus the in-memory task progress (cheap enough to poll)."""
-        project = get_object_or_404(Project.objects.only("id", "status", "output_path", "render_error"), pk=pk)
-        progress = None
-        task = TaskManager.get_instance().get_task_status(render_task_id(project.pk))
-        if project.status == ProjectStatus.PROCESSING:
-            progress = task["progress"] if task else ProgressRecord().to_dict()
-            if not task or task["status"] == "PENDING":
-                progress["current_phase"] = "Queued: waiting for other work to finish"
-        elif project.status == ProjectStatus.COMPLETED:
-            total = task["progress"]["total_segments"] if task else 0
-            progress = ProgressRecord(total, total, 100, "Export complete", Stage.DONE, 0.0).to_dict()
-        return Response(
-            {
-                "project_id": str(project.pk),
-                "status": project.status,
-                "progress": progress,
-                "output_url": project.output_path if project.status == ProjectStatus.COMPLETED else None,
-                "error": project.render_error if project.status == ProjectStatus.FAILED else None,
-            }
-        )
+        """Render status from one database read of the project and its latest job (see api.job_views)."""
+        return Response(render_status_payload(pk))
+
+    @extend_schema(
+        request=None,
+        responses={202: CancelResponseSerializer, 409: CancelConflictSerializer, **errors(404)},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Stop the project's render: a queued one at once, a running one within 2 s (202); 409 when none runs."""
+        project = self.get_object()
+        return cancel_response(str(project.pk))
 
     @extend_schema(
         responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, "The MP4 as an attachment."), **errors(404)}

@@ -13,6 +13,13 @@ defaults:
 - ``STORYREEL_MAX_UPLOAD_MB``: largest multipart upload (default 200 MB).
 - ``STORYREEL_MIN_FREE_DISK_MB``: free disk space a render needs beyond its own estimate (default 500 MB).
 - ``STORYREEL_SECRET_KEY``, ``STORYREEL_DEBUG``.
+- ``STORYREEL_TASK_BACKEND``: ``embedded`` (default: a worker thread in the API process) or ``celery``.
+- ``STORYREEL_DATABASE_URL``: a database URL (e.g. ``postgresql://user@127.0.0.1:5432/storyreel``) replacing the
+  SQLite file; the distributed setup needs one database every machine reaches (DESIGN §8).
+- ``STORYREEL_BROKER_URL``: Celery's Redis broker and result backend (default ``redis://127.0.0.1:6379/0``).
+- ``STORYREEL_VISIBILITY_TIMEOUT``: seconds before Redis hands an unacknowledged task (its worker died) to another
+  worker (default 7200, well above the longest render); ``STORYREEL_UNACKED_RESTORE_INTERVAL``: how often, in
+  seconds, workers look for such tasks (default 10).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent
@@ -60,7 +68,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
+DATABASES: dict[str, dict[str, Any]] = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("STORYREEL_DB_PATH", str(BASE_DIR / "db.sqlite3")),
@@ -75,7 +83,41 @@ DATABASES = {
     }
 }
 
+if os.environ.get("STORYREEL_DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES["default"] = dict(dj_database_url.parse(os.environ["STORYREEL_DATABASE_URL"], conn_max_age=0))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# -- background jobs (DESIGN §5, §8) ----------------------------------------------------------------------------------
+STORYREEL_TASK_BACKEND = os.environ.get("STORYREEL_TASK_BACKEND", "embedded").strip().lower() or "embedded"
+# Under Celery, a render is one task per segment plus a join-and-mux task (0: one task for the whole render).
+STORYREEL_RENDER_FANOUT = os.environ.get("STORYREEL_RENDER_FANOUT", "1") != "0"
+_broker = os.environ.get("STORYREEL_BROKER_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = _broker
+CELERY_RESULT_BACKEND = _broker
+# A task is acknowledged only when it finished, and given back when its worker process dies, so a killed worker
+# loses nothing; each worker takes one task at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TRACK_STARTED = True
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("STORYREEL_VISIBILITY_TIMEOUT", "7200")),
+    "unacked_restore_interval": int(os.environ.get("STORYREEL_UNACKED_RESTORE_INTERVAL", "10")),
+    "unacked_restore_throttle": 1,
+    "socket_connect_timeout": 2,
+}
+# An unreachable broker fails a render request within about two seconds instead of hanging it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Give up on an unreachable result store after about two seconds (Celery's default retries for 20 s).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+}
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False

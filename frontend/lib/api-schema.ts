@@ -21,6 +21,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/jobs/{job_id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /jobs/{id}/``: one job record with its log tail. */
+    get: operations["jobs_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/jobs/{job_id}/log/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /jobs/{id}/log/``: the full log of a job as plain text. */
+    get: operations["jobs_log_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/": {
     parameters: {
       query?: never;
@@ -56,6 +90,23 @@ export interface paths {
     head?: never;
     /** @description Change title, output format, `transition` or `min_shot`/`max_shot` (docs/api.md); refused (409) while rendering. */
     patch: operations["projects_partial_update"];
+    trace?: never;
+  };
+  "/api/projects/{id}/cancel/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Stop the project's render: a queued one at once, a running one within 2 s (202); 409 when none runs. */
+    post: operations["projects_cancel_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/api/projects/{id}/download/": {
@@ -138,7 +189,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** @description Render status: one database read plus the in-memory task progress (cheap enough to poll). */
+    /** @description Render status from one database read of the project and its latest job (see api.job_views). */
     get: operations["projects_status_retrieve"];
     put?: never;
     post?: never;
@@ -159,6 +210,26 @@ export interface paths {
     put?: never;
     /** @description Create a project and its segments from a JSON or text story; nothing is created when it is invalid. */
     post: operations["projects_import_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/ready/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description ``GET /ready/``: 200 when the database, ffmpeg (and under Celery the broker and a worker) are usable, else
+     *     503 with the failing check's reason.
+     */
+    get: operations["ready_retrieve"];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -352,6 +423,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @enum {string} */
+    BackendEnum: "embedded" | "celery";
+    /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
+    CancelConflict: {
+      error: string;
+      /** Format: uuid */
+      project_id: string;
+    };
+    /** @enum {string} */
+    CancelEnum: "cancelled" | "cancelling";
+    /**
+     * @description 202 of ``POST /projects/{id}/cancel/``: the status after the request (``cancel``: ``cancelled`` at once for a
+     *     queued render, ``cancelling`` for a running one, which stops within 2 s: keep polling the status).
+     */
+    CancelResponse: {
+      /** Format: uuid */
+      project_id: string;
+      status: components["schemas"]["ProjectStatus"];
+      /** @description Null unless PROCESSING or COMPLETED. */
+      progress: components["schemas"]["ProgressRecord"] | null;
+      /** @description URL path of the video when COMPLETED, else null. */
+      output_url: string | null;
+      /** @description Why the render failed when FAILED, else null. */
+      error: string | null;
+      /**
+       * Format: uuid
+       * @description The latest render job (`GET /jobs/{id}/`), or null.
+       */
+      job_id: string | null;
+      /** @description That job's stage: VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, … */
+      stage: string | null;
+      /** @description That job's last log lines (≤ 20). */
+      log_tail: string[];
+      cancel: components["schemas"]["CancelEnum"];
+      message: string;
+    };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
       /** Format: uuid */
@@ -440,6 +547,40 @@ export interface components {
       text_content: string;
       /** @description What the picture should show. */
       image_prompt?: string | null;
+    };
+    /** @description ``GET /jobs/{id}/``: one background job (DESIGN §5). */
+    Job: {
+      /** Format: uuid */
+      id: string;
+      /** @description render_<project id>, tts_<segment id> or tts_all_<project id>. */
+      task_id: string;
+      kind: string;
+      /** Format: uuid */
+      project_id: string | null;
+      segment_ids: string[];
+      state: components["schemas"]["StateEnum"];
+      stage: string;
+      progress: components["schemas"]["ProgressRecord"];
+      error: string | null;
+      attempt: number;
+      worker: string | null;
+      cancel_requested: boolean;
+      /** Format: date-time */
+      heartbeat_at: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      started_at: string | null;
+      /** Format: date-time */
+      finished_at: string | null;
+      /** @description Per-job details, e.g. a narration batch's completed_segments/errors. */
+      extra: {
+        [key: string]: unknown;
+      };
+      /** @description The last log lines (≤ 200). */
+      log_tail: string[];
+      /** @description URL path of the full log (plain text). */
+      log_url: string;
     };
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
@@ -648,6 +789,21 @@ export interface components {
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
+    /** @description ``GET /ready/`` (200 ready, 503 not): each check is ``"ok"`` or the reason it failed. */
+    ReadyResponse: {
+      ready: boolean;
+      backend: components["schemas"]["BackendEnum"];
+      database: string;
+      ffmpeg: string;
+      /** @description Celery backend only. */
+      broker?: string;
+      /** @description Celery backend only. */
+      workers?: string;
+      /** @description Celery backend only. */
+      live_workers?: number;
+      /** @description The failing checks, when not ready. */
+      error?: string;
+    };
     /** @description 409 of ``POST /projects/{id}/render/``: a render of this project is already running. */
     RenderConflictError: {
       error: string;
@@ -666,6 +822,15 @@ export interface components {
       output_url: string | null;
       /** @description Why the render failed when FAILED, else null. */
       error: string | null;
+      /**
+       * Format: uuid
+       * @description The latest render job (`GET /jobs/{id}/`), or null.
+       */
+      job_id: string | null;
+      /** @description That job's stage: VALIDATE, AUDIO_PREP, SCENE_BUILD[n], CONCAT, FINALIZE, DONE, … */
+      stage: string | null;
+      /** @description That job's last log lines (≤ 20). */
+      log_tail: string[];
     };
     /** @description 202 of ``POST /projects/{id}/render/``. */
     RenderTriggerResponse: {
@@ -730,6 +895,8 @@ export interface components {
       image_prompt?: string;
       is_locked?: boolean;
     };
+    /** @enum {string} */
+    StateEnum: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
     /** @description One failure of a task; ``segment_id`` is null for a failure of the whole task (e.g. a render). */
     TaskError: {
       /** Format: uuid */
@@ -737,7 +904,7 @@ export interface components {
       error: string;
     };
     /** @enum {string} */
-    TaskState: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
+    TaskState: "PENDING" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELLED";
     /** @description ``GET /tasks/{task_id}/status/``. */
     TaskStatusResponse: {
       task_id: string;
@@ -832,6 +999,66 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["HealthResponse"];
+        };
+      };
+    };
+  };
+  jobs_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Job"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  jobs_log_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        job_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/plain": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1098,6 +1325,72 @@ export interface operations {
       };
     };
   };
+  projects_cancel_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CancelResponse"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["CancelConflict"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
   projects_download_retrieve: {
     parameters: {
       query?: never;
@@ -1305,6 +1598,15 @@ export interface operations {
           "application/json": components["schemas"]["Error"];
         };
       };
+      /** @description The task queue (Celery broker) is unreachable; nothing was changed. */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
       /** @description Not enough free disk space for the render. */
       507: {
         headers: {
@@ -1486,6 +1788,33 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  ready_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ReadyResponse"];
+        };
+      };
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ReadyResponse"];
         };
       };
     };

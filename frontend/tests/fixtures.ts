@@ -81,6 +81,9 @@ export function statusResponse(overrides: Partial<RenderStatusResponse> = {}): R
     },
     output_url: null,
     error: null,
+    job_id: null,
+    stage: null,
+    log_tail: [],
     ...overrides,
   };
 }

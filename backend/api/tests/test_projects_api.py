@@ -270,6 +270,9 @@ def test_status_of_a_new_project(client: APIClient) -> None:
         "progress": None,
         "output_url": None,
         "error": None,
+        "job_id": None,
+        "stage": None,
+        "log_tail": [],
     }
 
 

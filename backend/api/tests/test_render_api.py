@@ -27,23 +27,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RENDER_TIMEOUT = 120  # seconds; a small render takes a few
 
 
-@pytest.fixture
-def hold_worker():
-    """Occupy the single worker so that a render submitted now stays queued (PROCESSING) until released."""
-    manager = TaskManager.get_instance()
-    release, started = threading.Event(), threading.Event()
-
-    def block() -> None:
-        started.set()
-        release.wait(60)
-
-    task_id = manager.submit_task(block, task_id=f"gate_{uuid.uuid4().hex}")
-    assert started.wait(10), "the worker did not pick up the gate task"
-    yield release
-    release.set()
-    manager.wait(task_id, timeout=60)
-
-
 def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), files=True) -> dict:
     """A 320×180 12 fps project with one image and one WAV per segment, made through the API."""
     project = import_story(client, [f"Segment {i + 1}." for i in range(len(durations))], title="Render test")
@@ -55,7 +38,7 @@ def create_project(client: APIClient, tmp_path: Path, durations=(1.0, 0.75), fil
     assert resp.status_code == 200, resp.data
     if files:
         colours = [(200, 40, 40), (40, 160, 60), (40, 60, 200), (220, 200, 40)]
-        for i, (seg, seconds) in enumerate(zip(project["segments"], durations, strict=False)):
+        for i, (seg, seconds) in enumerate(zip(project["segments"], durations, strict=True)):
             attach_files(client, tmp_path, seg["id"], colours[i % len(colours)], seconds)
     return client.get(f"/api/projects/{project['id']}/").data
 
@@ -210,6 +193,9 @@ def test_status_of_draft(client):
         "progress": None,
         "output_url": None,
         "error": None,
+        "job_id": None,
+        "stage": None,
+        "log_tail": [],
     }
 
 

@@ -104,6 +104,7 @@ def test_declared_error_bodies(openapi):
         "404": "Error",
         "409": "RenderConflictError",
         "500": "Error",
+        "503": "Error",
         "507": "Error",
         # the request guards (token, cross-site origin, body size) on every state-changing operation
         "401": "Error",

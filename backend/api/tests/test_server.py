@@ -176,7 +176,7 @@ def test_many_concurrent_requests_get_answers_not_resets(server: Server) -> None
 
 
 @pytest.mark.slow
-def test_sigterm_during_a_render_leaves_it_re_renderable(server: Server, tmp_path: Path) -> None:
+def test_sigterm_during_a_render_resumes_it_at_the_next_start(server: Server, tmp_path: Path) -> None:
     project = make_project(server, tmp_path, segments=4, seconds=10.0, size=(640, 360), fps=24)
     status, body, _ = http("POST", f"{server.api}/projects/{project['id']}/render/")
     assert status == 202, body
@@ -193,19 +193,19 @@ def test_sigterm_during_a_render_leaves_it_re_renderable(server: Server, tmp_pat
     output = server.data / "media" / "projects" / project["id"] / "output"
     assert not (output / "final.mp4").exists()  # never a half-written video
 
-    # A restart cleans up what the render left and the project renders again from the start.
+    # A restart cleans up what the render left and queues the interrupted render again (its second attempt).
     restarted = start_server(server.data, server.port)
     try:
         assert not list(output.glob(".*.part.mp4")) and not list(output.glob(".render-*"))
-        detail = json.loads(http("GET", f"{restarted.api}/projects/{project['id']}/")[1])
-        assert detail["status"] == "FAILED" and "interrupted" in detail["render_error"].lower()
-        assert http("POST", f"{restarted.api}/projects/{project['id']}/render/")[0] == 202
 
         def finished() -> dict | None:
             state = json.loads(http("GET", f"{restarted.api}/projects/{project['id']}/status/")[1])
             return state if state["status"] in ("COMPLETED", "FAILED") else None
 
-        assert wait_until(finished, 180, "the second render", 0.5)["status"] == "COMPLETED"
+        final = wait_until(finished, 180, "the resumed render", 0.5)
+        assert final["status"] == "COMPLETED", final
+        job = json.loads(http("GET", f"{restarted.api}/jobs/{final['job_id']}/")[1])
+        assert job["state"] == "SUCCEEDED" and job["attempt"] == 2, job
         assert (output / "final.mp4").is_file()
     finally:
         restarted.proc.send_signal(signal.SIGTERM)

@@ -78,17 +78,6 @@ def stop_children(grace: float = CHILD_GRACE_SECONDS) -> int:
     return len(children)
 
 
-def mark_running_renders_interrupted() -> int:
-    """Record every render still PROCESSING as FAILED with the "interrupted" message (the user can render again).
-    Returns how many projects were marked."""
-    from api.models import Project, ProjectStatus
-    from api.tasks import INTERRUPTED_ERROR
-
-    return Project.objects.filter(status=ProjectStatus.PROCESSING).update(
-        status=ProjectStatus.FAILED, render_error=INTERRUPTED_ERROR
-    )
-
-
 class Command(BaseCommand):
     help = "Serve the StoryReel API with waitress (one process, threads), shutting down gracefully on SIGTERM."
 
@@ -102,6 +91,7 @@ class Command(BaseCommand):
         from waitress.server import create_server
 
         from api.maintenance import clean_render_leftovers
+        from api.task_manager import TaskManager
         from api.tasks import recover_interrupted_renders
 
         host, port = options["host"], options["port"]
@@ -150,10 +140,9 @@ class Command(BaseCommand):
             server.close()
         self.stdout.write("StoryReel API stopping: interrupting running work")
         self.stdout.flush()
+        TaskManager.get_instance().begin_shutdown()
         stop_children()
-        marked = mark_running_renders_interrupted()
-        if marked:
-            self.stdout.write(f"{marked} running render(s) recorded as interrupted; render again to finish them")
+        self.stdout.write("A render that was running resumes when the API starts again")
         self.stdout.flush()
         sys.stderr.flush()
         # The worker thread may still be unwinding a job whose children were just stopped; it holds nothing that
