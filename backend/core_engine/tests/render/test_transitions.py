@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core_engine.render.join import join_and_mux
 from core_engine.render.pipeline import render_plan
 from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, validate_plan
+from core_engine.render.segments import encode_segment
 from core_engine.render.shots import ShotSettings, Transition, plan_clips, plan_shots, shot_count
 from core_engine.tests.render.helpers import FPS, SETTINGS, decode_frames, frame_timestamps, make_image, make_tone
 
@@ -183,3 +185,21 @@ def test_unusable_picture_options_are_refused(tmp_path: Path) -> None:
     missing = dataclasses.replace(base.segments[1], extra_images=(tmp_path / "gone.png",))
     with pytest.raises(RenderError, match=r"^Segment 2: the image file gone.png is missing"):
         validate_plan(dataclasses.replace(base, segments=(base.segments[0], missing)))
+
+
+def test_a_distributed_render_with_crossfades_equals_a_single_process_render(tmp_path: Path) -> None:
+    """encode_segment encodes every clip a segment owns (its shots and its outgoing transitions); after all
+    segments, in any order, join_and_mux gives the same picture as render_plan."""
+    plan = _mixed_plan(tmp_path, "crossfade")
+    cache = tmp_path / "cache"
+    for index in (2, 0, 1):
+        assert encode_segment(plan, index, cache) is not None
+    stamp = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    encode_segment(plan, 1, cache)  # idempotent
+    assert {p.name: p.stat().st_mtime_ns for p in cache.iterdir()} == stamp
+    assert len([n for n in stamp if n.endswith(".mp4")]) == 7  # 4 shot bodies + 3 transitions
+    result = join_and_mux(plan, cache, tmp_path / "joined.mp4")
+    joined = decode_frames(tmp_path / "joined.mp4")
+    single = decode_frames(render_plan(plan, tmp_path / "single.mp4").output_path)
+    assert joined.shape == single.shape and result.frame_count == joined.shape[0]
+    assert np.abs(joined.astype(np.int16) - single).mean() < 1.5
