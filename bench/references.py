@@ -6,7 +6,7 @@
 * **MoviePy reference** (:func:`render_moviepy`): the classic Python Ken Burns — for each segment a
   ``VideoClip(frame_function)`` whose frame is an ``int()``-rounded PIL crop of the photo resized to the output
   with LANCZOS, with the narration as ``AudioFileClip``; clips concatenated and written by ``write_videofile``
-  (libx264, 8000k, preset medium, AAC 192k). The photo is prepared once per segment the way a careful
+  (StoryReel's encoder settings, AAC 192k). The photo is prepared once per segment the way a careful
   implementation does (upright RGB, cropped to the output aspect, resized to ``zoom_intensity`` × the output size)
   so the per-frame work is one crop + one LANCZOS resize of a ~1.3×-output image. This is the faster of the common
   variants; nothing is made slower than a typical tool would be.
@@ -22,21 +22,29 @@ draws an explicit :class:`smoothness.LinearPan` (:func:`moviepy_pan_frames`, :fu
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+from core_engine.render.plan import EncoderSettings
 from core_engine.render_utils import load_image_rgb, require_ffmpeg
 from PIL import Image
 from smoothness import Box, LinearPan
 from story import REPO  # noqa: F401  (puts backend/ on sys.path)
 
-#: Production encoder settings (DESIGN: libx264 8000k medium, yuv420p, BT.709, AAC 192k 48 kHz).
-VIDEO_CODEC = "libx264"
-VIDEO_BITRATE = "8000k"
-VIDEO_PRESET = "medium"
-PIXEL_FORMAT = "yuv420p"
+#: Production encoder settings: StoryReel's own (libx264 8000k, its preset/tune/x264 params, yuv420p, BT.709, AAC
+#: 192k 48 kHz). The references encode with exactly these, so their ratios compare pipelines, not encoders.
+STORYREEL_ENCODER = EncoderSettings()
+#: The encoder floor: today's seed setting, ``-preset medium`` at 8000k, nothing else.
+FLOOR_ENCODER = EncoderSettings(preset="medium", tune="", x264_params="")
+#: Lossless H.264 (``-qp 0``) of the same yuv420p frames: the reference VMAF and PSNR are measured against.
+LOSSLESS_VIDEO_ARGS = ["-c:v", "libx264", "-preset", "ultrafast", "-qp", "0"]
+VIDEO_CODEC = STORYREEL_ENCODER.codec
+VIDEO_BITRATE = STORYREEL_ENCODER.bitrate
+VIDEO_PRESET = STORYREEL_ENCODER.preset
+PIXEL_FORMAT = STORYREEL_ENCODER.pixel_format
 AUDIO_CODEC = "aac"
 AUDIO_BITRATE = "192k"
 AUDIO_RATE = 48000
@@ -49,13 +57,16 @@ ZOOMPAN_UPSCALE_WIDTH = 8000
 _TAG_BT709 = "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
 
 
-def production_video_args(input_pix_fmt: str | None = "rgb24") -> list[str]:
+def production_video_args(
+    input_pix_fmt: str | None = "rgb24", encoder: EncoderSettings | None = STORYREEL_ENCODER
+) -> list[str]:
     """ffmpeg output options for the production video stream (codec, preset, bitrate, pixel format, BT.709 tags).
 
     ``input_pix_fmt`` says what raw frames come in: ``"rgb24"`` — converted with the BT.709 matrix to limited-range
     yuv420p and tagged (a ``-vf``); ``"yuv420p"`` — already BT.709 limited range, only tagged (the engine's own
     segment encoder); ``None`` — no ``-vf`` (the stream goes through a ``-filter_complex``). The stream is tagged
-    BT.709 either way.
+    BT.709 either way. ``encoder``: whose codec/preset/tune/bitrate (StoryReel's by default, :data:`FLOOR_ENCODER`
+    for the floor); ``None`` means lossless (:data:`LOSSLESS_VIDEO_ARGS`).
     """
     vf = {
         "rgb24": ["-vf", f"scale=out_color_matrix=bt709:out_range=tv,format={PIXEL_FORMAT},{_TAG_BT709}"],
@@ -63,12 +74,7 @@ def production_video_args(input_pix_fmt: str | None = "rgb24") -> list[str]:
         None: [],
     }[input_pix_fmt]
     return [
-        "-c:v",
-        VIDEO_CODEC,
-        "-preset",
-        VIDEO_PRESET,
-        "-b:v",
-        VIDEO_BITRATE,
+        *(LOSSLESS_VIDEO_ARGS if encoder is None else encoder.video_args()),
         "-pix_fmt",
         PIXEL_FORMAT,
         *vf,
@@ -122,10 +128,17 @@ def decode_to_raw(video: Path, raw_path: Path, size: tuple[int, int], pix_fmt: s
 
 
 def encode_floor(
-    raw_path: Path, frames: int, size: tuple[int, int], fps: int, output: Path, pix_fmt: str = "rgb24"
+    raw_path: Path,
+    frames: int,
+    size: tuple[int, int],
+    fps: int,
+    output: Path,
+    pix_fmt: str = "rgb24",
+    encoder: EncoderSettings | None = FLOOR_ENCODER,
 ) -> int:
     """Encode ``frames`` raw frames read from ``raw_path`` (cycled if the file holds fewer) through a pipe into
-    ffmpeg at the production settings; returns the number of frames written.
+    ffmpeg at ``encoder``'s settings (the floor's ``-preset medium`` by default; ``None``: lossless); returns the
+    number of frames written.
 
     ``pix_fmt`` ``rgb24``: ffmpeg converts to BT.709 yuv420p (the classic hand-over); ``yuv420p``: frames are
     already converted and only tagged, exactly like the engine's segment encoder. The file should live on tmpfs
@@ -152,7 +165,7 @@ def encode_floor(
         str(fps),
         "-i",
         "pipe:0",
-        *production_video_args(pix_fmt),
+        *production_video_args(pix_fmt, encoder),
         "-f",
         "mp4",
         str(output),
@@ -217,13 +230,14 @@ class PreparedImage:
     def from_source(self, box: Box) -> Box:
         """Map a box in original-photo pixels to prepared-image pixels."""
         ox, oy = self.crop_offset
-        l, t, r, b = box
+        left, top, right, bottom = box
         s = self.scale
-        return (l - ox) * s, (t - oy) * s, (r - ox) * s, (b - oy) * s
+        return (left - ox) * s, (top - oy) * s, (right - ox) * s, (bottom - oy) * s
 
 
-def render_moviepy(plan: dict, output: Path) -> int:
-    """Render ``plan`` with MoviePy the classic way (see module doc). Returns the number of video frames written."""
+def render_moviepy(plan: dict, output: Path, lossless: bool = False) -> int:
+    """Render ``plan`` with MoviePy the classic way (see module doc), encoded with StoryReel's encoder settings
+    (or losslessly, ``-qp 0``). Returns the number of video frames written."""
     from moviepy import AudioFileClip, VideoClip, concatenate_videoclips
 
     st = plan["settings"]
@@ -245,8 +259,9 @@ def render_moviepy(plan: dict, output: Path) -> int:
         str(output),
         fps=st["fps"],
         codec=VIDEO_CODEC,
-        bitrate=VIDEO_BITRATE,
-        preset=VIDEO_PRESET,
+        bitrate=None if lossless else VIDEO_BITRATE,
+        preset="ultrafast" if lossless else VIDEO_PRESET,
+        ffmpeg_params=["-qp", "0"] if lossless else STORYREEL_ENCODER.video_args()[4:-2],
         audio_codec=AUDIO_CODEC,
         audio_bitrate=AUDIO_BITRATE,
         audio_fps=AUDIO_RATE,
@@ -285,11 +300,14 @@ def _zoompan_filter(out_size: tuple[int, int], fps: int, frames: int, z: str, x:
     )
 
 
-def render_zoompan(plan: dict, output: Path, work: Path, frame_ranges: list[tuple[int, int]]) -> int:
+def render_zoompan(
+    plan: dict, output: Path, work: Path, frame_ranges: list[tuple[int, int]], lossless: bool = False
+) -> int:
     """Render ``plan`` with ffmpeg zoompan, one ffmpeg run per segment, then join with the concat demuxer.
 
     ``frame_ranges`` gives each segment's [start, end) frames (from cumulative time) so the frame count matches the
-    other renderers. Returns the number of video frames.
+    other renderers. Encoded with StoryReel's encoder settings, or losslessly (``-qp 0``). Returns the number of
+    video frames.
     """
     st = plan["settings"]
     out_size = (st["width"], st["height"])
@@ -320,7 +338,7 @@ def render_zoompan(plan: dict, output: Path, work: Path, frame_ranges: list[tupl
             "[a]",
             "-frames:v",
             str(n),
-            *production_video_args(None),
+            *production_video_args(None, None if lossless else STORYREEL_ENCODER),
             "-c:a",
             AUDIO_CODEC,
             "-b:a",
@@ -400,3 +418,20 @@ def zoompan_pan_frames(image: Path, pan: LinearPan) -> Iterator[np.ndarray]:
     finally:
         proc.stdout.close()
         proc.wait()
+
+
+# ------------------------------------------------------------------------------------------------ picture quality
+def picture_quality(distorted: Path, reference: Path, work: Path) -> dict[str, float]:
+    """VMAF (libvmaf's built-in default model, mean over frames) and PSNR of the luma (dB, mean over frames) of
+    ``distorted``'s video against ``reference``'s (the lossless encode of the same frames), frame by frame from
+    the first. Both must have the same size; uses the libvmaf filter of the ffmpeg imageio-ffmpeg ships.
+    """
+    log_path = work / f"vmaf-{distorted.stem}.json"
+    graph = (
+        "[0:v]setpts=PTS-STARTPTS[d];[1:v]setpts=PTS-STARTPTS[r];"
+        f"[d][r]libvmaf=log_path={log_path}:log_fmt=json:n_threads=2:feature=name=psnr"
+    )
+    cmd = [require_ffmpeg(), "-nostdin", "-v", "error", "-i", str(distorted), "-i", str(reference)]
+    subprocess.run([*cmd, "-lavfi", graph, "-f", "null", "-"], check=True)
+    pooled = json.loads(log_path.read_text())["pooled_metrics"]
+    return {"vmaf": float(pooled["vmaf"]["mean"]), "psnr_y": float(pooled["psnr_y"]["mean"])}

@@ -5,7 +5,9 @@ what earlier measurements left in the heap, and an engine crash cannot take the 
 before the clock starts; the clock and the memory sampler cover only the render call.
 
 JOB.json: ``{"kind": "storyreel" | "producer" | "floor" | "moviepy" | "zoompan", "output": path, ...}``
-(``producer``: StoryReel's frame production alone, no encoding — a diagnostic).
+(``producer``: StoryReel's frame production alone, no encoding — a diagnostic; ``storyreel`` takes an optional
+``"encoder"`` dict of ``EncoderSettings`` fields, ``moviepy``/``zoompan`` an optional ``"lossless": true``: the
+untimed lossless encodes picture quality is measured against).
 RESULT.json: ``{"wall_s": seconds, "peak_rss": bytes (process tree: this process + ffmpeg children),
 "base_rss": bytes before the call, "samples": int, "cpu_s": CPU seconds of the tree, "other_cpu_s": CPU seconds
 of every other process on the machine meanwhile, "commands": [argv of every child process seen], "extra": {...}}``.
@@ -24,13 +26,18 @@ import story  # noqa: F401  (puts backend/ on sys.path)
 from metrics import CpuAccount, Stopwatch, TreeMemorySampler
 
 
-def build_plan(spec: dict):
-    """``RenderPlan`` from a plan spec dict (see ``story.py``), with the engine's default (production) encoder."""
-    from core_engine.render.plan import PlanSegment, RenderPlan, RenderSettings
+def build_plan(spec: dict, encoder: dict | None = None):
+    """``RenderPlan`` from a plan spec dict (see ``story.py``), with the engine's default (production) encoder, or
+    ``EncoderSettings(**encoder)`` (e.g. the lossless reference encode)."""
+    from core_engine.render.plan import EncoderSettings, PlanSegment, RenderPlan, RenderSettings
 
     st = spec["settings"]
     settings = RenderSettings(
-        width=st["width"], height=st["height"], fps=st["fps"], zoom_intensity=st["zoom_intensity"]
+        width=st["width"],
+        height=st["height"],
+        fps=st["fps"],
+        zoom_intensity=st["zoom_intensity"],
+        encoder=EncoderSettings(**encoder) if encoder else EncoderSettings(),
     )
     segments = tuple(
         PlanSegment(
@@ -52,7 +59,7 @@ def prepare(job: dict):
         import moviepy.video.io.ffmpeg_writer
         from core_engine.render.pipeline import render_plan
 
-        plan = build_plan(job["plan"])
+        plan = build_plan(job["plan"], job.get("encoder"))
         cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
         progress: list[tuple[float, list]] = []
         t0 = [0.0]
@@ -126,14 +133,14 @@ def prepare(job: dict):
         import moviepy  # noqa: F401  (import cost is not part of the render)
         from references import render_moviepy
 
-        return lambda: {"frames": render_moviepy(job["plan"], output)}
+        return lambda: {"frames": render_moviepy(job["plan"], output, bool(job.get("lossless")))}
     if kind == "zoompan":
         from references import render_zoompan
 
         work = Path(job["work"])
         work.mkdir(parents=True, exist_ok=True)
         ranges = [tuple(r) for r in job["frame_ranges"]]
-        return lambda: {"frames": render_zoompan(job["plan"], output, work, ranges)}
+        return lambda: {"frames": render_zoompan(job["plan"], output, work, ranges, bool(job.get("lossless")))}
     raise ValueError(f"unknown job kind {kind!r}")
 
 

@@ -66,7 +66,7 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     first, last = match.groups() if match else ("", "")
     # RFC 9110 §14.1.1: "bytes=-" and a last-pos before first-pos are invalid range-specs, to be ignored.
     if match is None or (first == "" and last == "") or (first and last and int(last) < int(first)):
-        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+        response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
         response["Accept-Ranges"] = "bytes"
         return response
     if not full.is_file():

@@ -14,7 +14,7 @@ render's 400 and 409) lists its own serializer for that code instead.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
@@ -38,7 +38,7 @@ class StoryReelAutoSchema(AutoSchema):
             schema["required"] = sorted(schema["properties"])
         return schema
 
-    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Literal["request", "response"] = "response") -> dict[str, Any]:
         bodies: dict[str, Any] = super()._get_response_bodies(direction)
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             for code, response in GUARD_RESPONSES.items():

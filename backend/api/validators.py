@@ -12,7 +12,7 @@ from pathlib import Path
 from core_engine.audio_utils import CONTAINER_EXTENSIONS, AudioError, probe_audio
 from core_engine.render_utils import ALLOWED_IMAGE_FORMATS, ImageError, inspect_image
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from rest_framework.exceptions import ValidationError
 
 from api.models import Project
@@ -84,7 +84,7 @@ class StagedUpload:
     Use as a context manager; the temporary file is removed on exit.
     """
 
-    def __init__(self, upload: UploadedFile):
+    def __init__(self, upload: File):
         self.upload = upload
         self.path: Path | None = None
 
@@ -105,7 +105,7 @@ class StagedUpload:
             self.path.unlink(missing_ok=True)
 
 
-def validate_image_upload(upload: UploadedFile) -> str:
+def validate_image_upload(upload: File) -> str:
     """Check an uploaded image (JPEG/PNG/WebP, ≤ 25 MB, ≤ 80 MP, fully decodable).
 
     Returns the file extension the server will store it under (from the decoded format, not the client's name).
@@ -132,7 +132,7 @@ class CheckedAudio:
     ext: str
 
 
-def validate_audio_upload(upload: UploadedFile) -> CheckedAudio:
+def validate_audio_upload(upload: File) -> CheckedAudio:
     """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A/AAC by content, non-empty, ≤ 192 kHz, ≤ 10 minutes,
     readable); the sample rate and declared length are checked from the header before decoding, and decoding
     streams (see :func:`core_engine.audio_utils.probe_audio`).

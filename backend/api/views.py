@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
 from api.exceptions import Conflict
@@ -116,10 +117,12 @@ class ProjectViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         return ProjectDetailSerializer if self.action in ("retrieve", "import_story") else ProjectSerializer
 
-    def perform_update(self, serializer: ProjectSerializer) -> None:
-        with project_lock(serializer.instance.pk):
-            _refuse_while_processing(_fresh(serializer.instance.pk), "changing the project")
-            serializer.instance.refresh_from_db()  # save() writes every field: never an out-of-date status
+    def perform_update(self, serializer: BaseSerializer[Project]) -> None:
+        project = serializer.instance
+        assert project is not None  # UpdateModelMixin.update() builds the serializer around get_object()
+        with project_lock(project.pk):
+            _refuse_while_processing(_fresh(project.pk), "changing the project")
+            project.refresh_from_db()  # save() writes every field: never an out-of-date status
             serializer.save()
 
     def perform_destroy(self, instance: Project) -> None:
@@ -198,7 +201,7 @@ class ProjectViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], url_path="status")
     def render_status(self, request: Request, pk: str | None = None) -> Response:
         """Render status from one database read of the project and its latest job (see api.job_views)."""
-        return Response(render_status_payload(pk))
+        return Response(render_status_payload(str(pk)))
 
     @extend_schema(
         request=None,
@@ -334,7 +337,7 @@ class SegmentViewSet(
     serializer_class = SegmentSerializer
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def perform_create(self, serializer: SegmentSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Segment]) -> None:
         project = serializer.validated_data["project"]
         with project_lock(project.pk), transaction.atomic():
             _refuse_while_processing(_fresh(project.pk), "adding segments")
@@ -348,6 +351,8 @@ class SegmentViewSet(
         segment = self.get_object()
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
+        if not isinstance(request.data, Mapping):  # a JSON array body
+            raise ValidationError({"non_field_errors": ["Send the segment's fields as an object."]})
         fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
@@ -364,7 +369,7 @@ class SegmentViewSet(
             self._refuse_change(segment, bool(image or audio), set(fields))
             serializer.instance = segment
             segment = serializer.save()
-            if image:
+            if image and image_ext:
                 store_image(segment, image, image_ext)
             if checked_audio:
                 store_audio(segment, audio, checked_audio)
@@ -386,8 +391,8 @@ class SegmentViewSet(
             # Re-read under the lock: a concurrent delete or reorder may have moved (or removed) this segment.
             instance = get_object_or_404(Segment.objects.select_related("project"), pk=instance.pk)
             _refuse_while_processing(instance.project, "deleting segments")
-            files = [f.name for f in (instance.image_file, instance.audio_file) if f]
-            files += [e.image_file.name for e in instance.extra_images.all()]
+            files = [f.name for f in (instance.image_file, instance.audio_file) if f and f.name]
+            files += [e.image_file.name for e in instance.extra_images.all() if e.image_file.name]
             storage = instance.image_file.storage
             project, index = instance.project, instance.sequence_index
             instance.delete()

@@ -246,7 +246,7 @@ def trim_silence(
 
 
 def silence_trim_bounds(
-    samples: np.ndarray, sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
+    samples: npt.NDArray[np.float32], sample_rate: int, keep_seconds: float = 0.15, threshold_dbfs: float = -50.0
 ) -> tuple[int, int]:
     """The ``[start, end)`` sample range :func:`trim_silence` keeps (the whole input when it is empty or silent); the
     start is what the trimmed audio is shifted by, e.g. for word timings measured on the untrimmed output."""

@@ -67,7 +67,7 @@ def _noise(h: int, w: int, cell_y: float, cell_x: float, rng: np.random.Generato
     upscaled bicubically."""
     gh, gw = max(2, int(h / cell_y) + 3), max(2, int(w / cell_x) + 3)
     grid = Image.fromarray(rng.random((gh, gw), dtype=np.float32))  # mode "F"
-    big = grid.resize((int(gw * cell_x), int(gh * cell_y)), Image.BICUBIC)
+    big = grid.resize((int(gw * cell_x), int(gh * cell_y)), Image.Resampling.BICUBIC)
     oy, ox = int(cell_y), int(cell_x)  # skip the first cell: bicubic edges are flat there
     return np.asarray(big, dtype=np.float32)[oy : oy + h, ox : ox + w]
 
@@ -363,7 +363,7 @@ def _shape(
     x0, y0, x1, y1 = bbox
     mask = Image.new("L", ((x1 - x0) * ss, (y1 - y0) * ss), 0)
     draw(ImageDraw.Draw(mask), ss)
-    alpha = np.asarray(mask.resize((x1 - x0, y1 - y0), Image.BOX), dtype=np.float32) / 255.0
+    alpha = np.asarray(mask.resize((x1 - x0, y1 - y0), Image.Resampling.BOX), dtype=np.float32) / 255.0
     cv.blend(color, alpha, (y0, x0))
 
 

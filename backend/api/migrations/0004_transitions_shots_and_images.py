@@ -10,7 +10,7 @@ import api.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0002_segment_word_timings"),
+        ("api", "0003_job"),
     ]
 
     operations = [

@@ -150,6 +150,12 @@ def test_patch_cannot_change_index_duration_or_project(client: APIClient, story:
     assert Segment.objects.get(pk=seg["id"]).project_id == uuid.UUID(story["id"])
 
 
+def test_patch_with_a_json_array_body_is_a_400(client: APIClient, story: dict) -> None:
+    seg = story["segments"][0]
+    assert_error(client.patch(segment_url(seg["id"]), [{"text_content": "x"}], format="json"), 400, None, "object")
+    assert Segment.objects.get(pk=seg["id"]).text_content == "A"
+
+
 def test_patch_text_over_the_limit_is_refused(client: APIClient, story: dict) -> None:
     seg = story["segments"][0]
     assert_error(client.patch(segment_url(seg["id"]), {"text_content": "y" * 5001}, format="json"), 400, "text_content")

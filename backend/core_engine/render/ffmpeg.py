@@ -18,6 +18,9 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import IO
 
+import numpy as np
+import numpy.typing as npt
+
 from core_engine.render.plan import RenderError
 from core_engine.render_utils import FFmpegNotFoundError, require_ffmpeg
 
@@ -133,15 +136,16 @@ class FFmpegProcess:
                     self.frames_encoded = int(line[6:].strip())
         stream.close()
 
-    def write(self, chunks: Iterable[bytes | memoryview]) -> None:
-        """Write ``chunks`` to ffmpeg's stdin.
+    def write(self, chunks: Iterable[bytes | memoryview | npt.NDArray[np.uint8]]) -> None:
+        """Write ``chunks`` (bytes, or contiguous uint8 arrays such as frame planes, written without a copy) to
+        ffmpeg's stdin.
 
         Raises:
             OSError: ffmpeg has exited (``BrokenPipeError``); see :meth:`error_message`.
         """
         assert self.proc is not None and self.proc.stdin is not None
         for data in chunks:
-            self.proc.stdin.write(data)
+            self.proc.stdin.write(data.data if isinstance(data, np.ndarray) else data)
 
     def finish(self, tick: Callable[[], None] | None = None, interval: float = 0.25) -> tuple[int, str]:
         """Close the input and wait for ffmpeg to drain, calling ``tick()`` about every ``interval`` seconds

@@ -33,7 +33,7 @@ __all__ = [
 
 #: Bump whenever a change to this engine (camera path, resampling, filters, encoder flags) changes the pixels or
 #: bytes it produces: every cached segment is then re-encoded.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: OpenCV frame resampling; veryfast + tune psnr encoder
 
 
 def segment_cache_key(

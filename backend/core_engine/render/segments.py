@@ -76,7 +76,7 @@ def encoder_command(settings: RenderSettings, output: Path, key_frames: list[int
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{settings.width}x{settings.height}",
         "-r", str(fps), "-i", "pipe:0",
         "-an", "-vf", vf,
-        "-c:v", enc.codec, "-preset", enc.preset, "-b:v", enc.bitrate, "-pix_fmt", enc.pixel_format,
+        *enc.video_args(), "-pix_fmt", enc.pixel_format,
         "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv",
         "-force_key_frames", times, "-forced-idr", "1",
         "-f", "mp4", str(output),

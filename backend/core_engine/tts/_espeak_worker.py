@@ -26,6 +26,8 @@ import ctypes
 import json
 import os
 import sys
+from dataclasses import dataclass, field
+from typing import Any
 
 # speak_lib.h (API revision 12)
 AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -76,7 +78,12 @@ SYNTH_CALLBACK = ctypes.CFUNCTYPE(
 )
 
 
-def _load():
+def _load() -> tuple[ctypes.CDLL, int, str]:
+    """Load and initialise libespeak-ng: ``(library, sample_rate_hz, data_path)``.
+
+    Raises:
+        RuntimeError: ``espeak_Initialize`` failed (e.g. the voice data is missing).
+    """
     import espeakng_loader
 
     data_path = espeakng_loader.get_data_path()
@@ -105,10 +112,10 @@ def _load():
     rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, BUFFER_MS, data_path.encode(), INITIALIZE_DONT_EXIT)
     if rate <= 0:
         raise RuntimeError(f"espeak_Initialize failed (returned {rate}) with data at {data_path}")
-    return lib, rate, data_path
+    return lib, int(rate), str(data_path)
 
 
-def _list(lib, variants: bool) -> list[list]:
+def _list(lib: ctypes.CDLL, variants: bool) -> list[list[str | int]]:
     spec = None
     keep = None
     if variants:
@@ -116,7 +123,7 @@ def _list(lib, variants: bool) -> list[list]:
         spec = EspeakVoice()
         spec.languages = ctypes.cast(keep, ctypes.c_void_p)
     array = lib.espeak_ListVoices(ctypes.byref(spec) if spec is not None else None)
-    found = []
+    found: list[list[str | int]] = []
     i = 0
     while array and array[i]:
         v = array[i].contents
@@ -135,9 +142,12 @@ def _list(lib, variants: bool) -> list[list]:
     return found
 
 
-def _word_events(events) -> list[list[int]]:
-    """``[text_position, length, audio_ms]`` of each ``espeakEVENT_WORD`` in a callback's event list."""
-    found = []
+def _word_events(events: Any) -> list[list[int]]:
+    """``[text_position, length, audio_ms]`` of each ``espeakEVENT_WORD`` in a callback's event list.
+
+    ``events`` is the callback's ``POINTER(EspeakEvent)`` (typed ``Any``: ctypes pointers index as untyped).
+    """
+    found: list[list[int]] = []
     i = 0
     while events and events[i].type != EVENT_LIST_TERMINATED:
         event = events[i]
@@ -147,13 +157,28 @@ def _word_events(events) -> list[list[int]]:
     return found
 
 
+@dataclass
+class _SynthState:
+    """What the synth callback collected for the current request: PCM chunks, sample count, word events."""
+
+    chunks: list[bytes] = field(default_factory=list)
+    n: int = 0  # samples received so far
+    max: int = 0  # abort once more than this many samples arrive
+    aborted: bool = False
+    words: list[list[int]] = field(default_factory=list)
+
+    def reset(self, max_samples: int) -> None:
+        """Start a new request that may produce at most ``max_samples`` samples."""
+        self.chunks, self.n, self.max, self.aborted, self.words = [], 0, max_samples, False, []
+
+
 def main() -> int:
     # Keep the protocol channel private: anything the C library prints to stdout goes to stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     inp = sys.stdin.buffer
 
-    def reply(header: dict, payload: bytes = b"") -> None:
+    def reply(header: dict[str, Any], payload: bytes = b"") -> None:
         out.write(json.dumps(header).encode() + b"\n")
         if payload:
             out.write(payload)
@@ -174,20 +199,20 @@ def main() -> int:
         reply({"ok": False, "error": "init", "detail": f"{type(exc).__name__}: {exc}"})
         return 1
 
-    state = {"chunks": [], "n": 0, "max": 0, "aborted": False, "words": []}
+    state = _SynthState()
 
-    def on_samples(wav, n_samples, events):
+    def on_samples(wav: Any, n_samples: int, events: Any) -> int:
         try:
-            state["words"].extend(_word_events(events))
+            state.words.extend(_word_events(events))
             if wav and n_samples > 0:
-                state["chunks"].append(ctypes.string_at(wav, 2 * n_samples))
-                state["n"] += n_samples
-                if state["n"] > state["max"]:
-                    state["aborted"] = True
+                state.chunks.append(ctypes.string_at(wav, 2 * n_samples))
+                state.n += n_samples
+                if state.n > state.max:
+                    state.aborted = True
                     return 1
             return 0
         except Exception:  # never let an exception unwind through C
-            state["aborted"] = True
+            state.aborted = True
             return 1
 
     callback = SYNTH_CALLBACK(on_samples)
@@ -204,12 +229,12 @@ def main() -> int:
                 continue
             lib.espeak_SetParameter(PARAM_RATE, int(request["wpm"]), 0)
             text = request["text"].encode("utf-8")
-            state.update(chunks=[], n=0, max=int(request["max_samples"]), aborted=False, words=[])
+            state.reset(int(request["max_samples"]))
             status = lib.espeak_Synth(text, len(text) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
-            pcm = b"".join(state["chunks"])
-            state["chunks"] = []
-            header = {"ok": True, "n": len(pcm) // 2, "aborted": state["aborted"], "status": int(status)}
-            header["words"] = state["words"]
+            pcm = b"".join(state.chunks)
+            state.chunks = []
+            header: dict[str, Any] = {"ok": True, "n": len(pcm) // 2, "aborted": state.aborted, "status": int(status)}
+            header["words"] = state.words
             reply(header, pcm)
         except Exception as exc:
             reply({"ok": False, "error": "internal", "detail": f"{type(exc).__name__}: {exc}"})

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from core_engine.alignment import WordTiming
 
@@ -76,7 +77,7 @@ class SpeechEngine(ABC):
         return any(v.id.lower() == wanted for v in self.list_voices())
 
     @abstractmethod
-    def synthesize(self, text: str, voice_id: str | None, speed: float) -> np.ndarray:
+    def synthesize(self, text: str, voice_id: str | None, speed: float) -> npt.NDArray[np.float32]:
         """Speak ``text`` and return float32 samples in [-1, 1], shape ``(n_samples,)``, at :attr:`sample_rate` Hz.
 
         ``voice_id`` ``None`` or ``""`` means :meth:`default_voice_id`; ``speed`` is a factor (1.0 normal, clamped to
@@ -90,7 +91,7 @@ class SpeechEngine(ABC):
 
     def synthesize_with_words(
         self, text: str, voice_id: str | None, speed: float
-    ) -> tuple[np.ndarray, list[WordTiming] | None]:
+    ) -> tuple[npt.NDArray[np.float32], list[WordTiming] | None]:
         """Like :meth:`synthesize`, plus the word timings (seconds from the first returned sample) when the engine
         knows them, else ``None`` (the default; the caller may then align the audio instead).
 

@@ -25,10 +25,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from core_engine.alignment import WordTiming, timings_from_word_events
 from core_engine.audio_utils import MAX_AUDIO_SECONDS, silence_trim_bounds
@@ -55,6 +57,9 @@ _WORKER_SCRIPT = Path(__file__).with_name("_espeak_worker.py")
 def synth_timeout(text: str) -> float:
     """Seconds one synthesis may take before the worker is considered hung and killed."""
     return SYNTH_BASE_TIMEOUT + len(text) / 100.0
+
+
+_T = TypeVar("_T")
 
 
 class _WorkerDied(RuntimeError):
@@ -108,7 +113,19 @@ class _EspeakWorker:
         except (OSError, ValueError):
             pass
 
-    def _with_deadline(self, timeout: float, fn: Any) -> Any:
+    @property
+    def _stdin(self) -> IO[bytes]:
+        """The request pipe (always set: the worker is started with ``stdin=PIPE``)."""
+        assert self.proc.stdin is not None
+        return self.proc.stdin
+
+    @property
+    def _stdout(self) -> IO[bytes]:
+        """The reply pipe (always set: the worker is started with ``stdout=PIPE``)."""
+        assert self.proc.stdout is not None
+        return self.proc.stdout
+
+    def _with_deadline(self, timeout: float, fn: Callable[[], _T]) -> _T:
         """Run ``fn()`` (blocking pipe I/O); kill the worker if it takes longer than ``timeout`` seconds."""
         timed_out = threading.Event()
 
@@ -128,13 +145,14 @@ class _EspeakWorker:
             if timed_out.is_set():
                 raise _WorkerDied(f"no answer within {timeout:.0f} s")
 
-    def _read_header(self, timeout: float) -> dict:
-        line = self._with_deadline(timeout, self.proc.stdout.readline)  # type: ignore[union-attr]
+    def _read_header(self, timeout: float) -> dict[str, Any]:
+        line = self._with_deadline(timeout, self._stdout.readline)
         if not line:
             raise _WorkerDied("exited")
-        return json.loads(line)
+        header: dict[str, Any] = json.loads(line)  # the worker always replies with a JSON object
+        return header
 
-    def synth(self, text: str, voice: str, wpm: int, max_samples: int) -> tuple[dict, bytes]:
+    def synth(self, text: str, voice: str, wpm: int, max_samples: int) -> tuple[dict[str, Any], bytes]:
         """Send one request; return the reply header and the raw native-endian int16 PCM.
 
         Raises:
@@ -144,15 +162,15 @@ class _EspeakWorker:
         timeout = synth_timeout(text)
 
         def send() -> None:
-            self.proc.stdin.write(json.dumps(request).encode() + b"\n")  # type: ignore[union-attr]
-            self.proc.stdin.flush()  # type: ignore[union-attr]
+            self._stdin.write(json.dumps(request).encode() + b"\n")
+            self._stdin.flush()
 
         self._with_deadline(timeout, send)
         header = self._read_header(timeout)
         pcm = b""
         if header.get("ok") and header.get("n"):
             size = 2 * int(header["n"])
-            pcm = self._with_deadline(timeout, lambda: self.proc.stdout.read(size))  # type: ignore[union-attr]
+            pcm = self._with_deadline(timeout, lambda: self._stdout.read(size))
             if len(pcm) != size:
                 raise _WorkerDied("reply cut short")
         return header, pcm
@@ -188,7 +206,7 @@ class _WorkerPool:
         self._worker: _EspeakWorker | None = None
         atexit.register(self.shutdown)
 
-    def hello(self) -> dict:
+    def hello(self) -> dict[str, Any]:
         """The start-up report of a (possibly new) worker: sample rate, data path, raw voice lists."""
         with self.lock:
             return self._get().hello
@@ -201,7 +219,7 @@ class _WorkerPool:
             logger.info("espeak-ng worker started (pid %s)", self._worker.proc.pid)
         return self._worker
 
-    def synth(self, text: str, voice: str, wpm: int, max_samples: int) -> tuple[dict, bytes]:
+    def synth(self, text: str, voice: str, wpm: int, max_samples: int) -> tuple[dict[str, Any], bytes]:
         """One synthesis request.
 
         Raises:
@@ -358,7 +376,7 @@ class EspeakEngine(SpeechEngine):
             raise SpeechError(f"Unknown voice '{vid}': the variant '{variant}' is not installed.")
         return f"{identifier}+{found[0]}", voice
 
-    def synthesize(self, text: str, voice_id: str | None, speed: float) -> np.ndarray:
+    def synthesize(self, text: str, voice_id: str | None, speed: float) -> npt.NDArray[np.float32]:
         """Speak ``text``; float32 mono samples in [-1, 1], shape ``(n,)``, at :attr:`sample_rate` Hz (22050).
 
         ``speed`` 0.5–2.0 maps to 175 wpm × speed, kept within espeak's 80–450 wpm.
@@ -370,7 +388,7 @@ class EspeakEngine(SpeechEngine):
 
     def synthesize_with_words(
         self, text: str, voice_id: str | None, speed: float
-    ) -> tuple[np.ndarray, list[WordTiming]]:
+    ) -> tuple[npt.NDArray[np.float32], list[WordTiming]]:
         """:meth:`synthesize` plus the word timings from espeak-ng's own word events (exact: they come from the
         synthesizer, see :func:`core_engine.alignment.timings_from_word_events`), in seconds from the first sample;
         the words are those of the cleaned text (:func:`~core_engine.tts.base.clean_text`).

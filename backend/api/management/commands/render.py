@@ -17,7 +17,8 @@ class Command(BaseCommand):
         parser.add_argument("project_id", help="the project's id (UUID)")
 
     def handle(self, *args, **options) -> None:
-        project = Project.objects.filter(pk=_as_uuid(options["project_id"])).first()
+        project_id = _as_uuid(options["project_id"])
+        project = Project.objects.filter(pk=project_id).first() if project_id is not None else None
         if project is None:
             raise CommandError(f"No project with id {options['project_id']}")
         path = render_with_progress(project)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
@@ -82,12 +83,21 @@ class Command(BaseCommand):
         self.stdout.write(str(output))
 
     @staticmethod
-    def _attach(segment: Segment, index: int, key: str, path: Path, attach) -> None:
+    def _attach(segment: Segment, index: int, key: str, path: Path, attach: Callable[[Segment, File], None]) -> None:
         if not path.is_file():
             raise CommandError(f"Segment {index + 1}: {key} file {path} does not exist")
         with path.open("rb") as fh:
             try:
                 attach(segment, File(fh, name=path.name))
             except ValidationError as exc:
-                reasons = [m for msgs in exc.detail.values() for m in msgs]
+                reasons = _messages(exc.detail)
                 raise CommandError(f"Segment {index + 1}: {key} {path.name}: {' '.join(reasons)}") from None
+
+
+def _messages(detail: object) -> list[str]:
+    """Every message of a DRF error ``detail`` (nested dicts and lists flattened), in order."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]

@@ -42,6 +42,10 @@ def test_segment_key_changes_with_everything_that_changes_pixels(
         "codec": segment_cache_key(segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(codec="libx265"))),
         "bitrate": segment_cache_key(segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(bitrate="4000k"))),
         "preset": segment_cache_key(segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(preset="slow"))),
+        "tune": segment_cache_key(segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(tune="film"))),
+        "x264 params": segment_cache_key(
+            segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(x264_params="ref=3"))
+        ),
         "pixel format": segment_cache_key(
             segment, 12, dataclasses.replace(BASE, encoder=EncoderSettings(pixel_format="yuv444p"))
         ),
