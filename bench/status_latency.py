@@ -4,7 +4,8 @@
 its own ``STORYREEL_DB_PATH`` / ``STORYREEL_MEDIA_ROOT`` in a temporary folder, builds a project through the API
 (``POST /api/projects/import/``, multipart ``PATCH /api/segments/{id}/`` for each photo and recording), starts the
 render, and has ``clients`` threads poll ``GET /api/projects/{id}/status/`` every ``interval`` seconds (the
-clients' start times spread evenly over one interval) until the project leaves PROCESSING or ``max_seconds`` pass. Latency is measured per request (connect → full body), in ms.
+clients' start times spread evenly over one interval) until the project leaves PROCESSING or ``max_seconds`` pass.
+Latency is measured per request (connect → full body), in ms.
 The server is stopped (by its pid) at the end.
 """
 

@@ -51,75 +51,83 @@ def build_plan(spec: dict, encoder: dict | None = None):
     return RenderPlan(segments=segments, settings=settings)
 
 
+def _prepare_storyreel(job: dict, output: Path):
+    """The StoryReel engine rendering the job's plan (with its cache and pruning when asked)."""
+    from core_engine.render.pipeline import render_plan
+
+    plan = build_plan(job["plan"], job.get("encoder"))
+    cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
+    progress: list[tuple[float, list]] = []
+    t0 = [0.0]
+
+    def on_progress(record) -> None:  # a core_engine.render.progress.ProgressRecord
+        fields = [record.current_segment, record.total_segments, record.current_phase, record.percentage]
+        progress.append((time.perf_counter() - t0[0], [*fields, record.stage, record.eta_seconds]))
+
+    def run() -> dict:
+        t0[0] = time.perf_counter()
+        res = render_plan(plan, output, on_progress=on_progress, cache_dir=cache_dir)
+        extra = {}
+        if cache_dir is not None and job.get("prune"):
+            # What render_project does after every render: keep only the current plan's entries.
+            from core_engine.render.cache import prune_cache
+            from core_engine.render.keys import cache_keys
+
+            keep = cache_keys(plan)
+            extra["pruned_files"] = prune_cache(cache_dir, keep)
+            extra["plan_keys"] = sorted(keep)
+        return {
+            "frames": int(res.frame_count),
+            "duration": float(res.duration),
+            "rendered_segments": _count(res.rendered_segments),
+            "reused_segments": _count(res.reused_segments),
+            "progress": [
+                (round(t, 3), [a if isinstance(a, (int, float, str)) else str(a) for a in args]) for t, args in progress
+            ],
+            **extra,
+        }
+
+    return run
+
+
+def _prepare_producer(job: dict):
+    """The engine's frame production alone (frames discarded)."""
+    from core_engine import ken_burns
+    from core_engine.render.plan import plan_timeline
+    from core_engine.render_utils import load_image_rgb
+
+    plan = build_plan(job["plan"])
+    size = (plan.settings.width, plan.settings.height)
+
+    def produce() -> dict:
+        """The engine's per-segment frame production (as its producer thread does it), frames discarded."""
+        frames = 0
+        for seg, span in zip(plan.segments, plan_timeline(plan), strict=False):
+            image = load_image_rgb(seg.image_path)
+            path = ken_burns.plan_camera(
+                image.size, size, plan.settings.zoom_intensity, ken_burns.motion_for(seg.segment_id)
+            )
+            working = ken_burns.prepare_working_image(image, path)
+            del image
+            if hasattr(ken_burns, "iter_yuv_frames"):
+                frames_iter = ken_burns.iter_yuv_frames(ken_burns.to_yuv_planes(working), path, span.frame_count)
+            else:
+                frames_iter = (f.tobytes() for f in ken_burns.iter_frames(working, path, span.frame_count))
+            for _ in frames_iter:
+                frames += 1
+        return {"frames": frames}
+
+    return produce
+
+
 def prepare(job: dict):
     """Import what the job needs and return a zero-argument callable doing the measured work (returns extras)."""
     kind = job["kind"]
     output = Path(job["output"])
     if kind == "storyreel":
-        import moviepy.video.io.ffmpeg_writer
-        from core_engine.render.pipeline import render_plan
-
-        plan = build_plan(job["plan"], job.get("encoder"))
-        cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
-        progress: list[tuple[float, list]] = []
-        t0 = [0.0]
-
-        def on_progress(record) -> None:  # a core_engine.render.progress.ProgressRecord
-            fields = [record.current_segment, record.total_segments, record.current_phase, record.percentage]
-            progress.append((time.perf_counter() - t0[0], [*fields, record.stage, record.eta_seconds]))
-
-        def run() -> dict:
-            t0[0] = time.perf_counter()
-            res = render_plan(plan, output, on_progress=on_progress, cache_dir=cache_dir)
-            extra = {}
-            if cache_dir is not None and job.get("prune"):
-                # What render_project does after every render: keep only the current plan's entries.
-                from core_engine.render.cache import prune_cache
-                from core_engine.render.keys import cache_keys
-
-                keep = cache_keys(plan)
-                extra["pruned_files"] = prune_cache(cache_dir, keep)
-                extra["plan_keys"] = sorted(keep)
-            return {
-                "frames": int(res.frame_count),
-                "duration": float(res.duration),
-                "rendered_segments": _count(res.rendered_segments),
-                "reused_segments": _count(res.reused_segments),
-                "progress": [
-                    (round(t, 3), [a if isinstance(a, (int, float, str)) else str(a) for a in args])
-                    for t, args in progress
-                ],
-                **extra,
-            }
-
-        return run
+        return _prepare_storyreel(job, output)
     if kind == "producer":
-        from core_engine import ken_burns
-        from core_engine.render.plan import plan_timeline
-        from core_engine.render_utils import load_image_rgb
-
-        plan = build_plan(job["plan"])
-        size = (plan.settings.width, plan.settings.height)
-
-        def produce() -> dict:
-            """The engine's per-segment frame production (as its producer thread does it), frames discarded."""
-            frames = 0
-            for seg, span in zip(plan.segments, plan_timeline(plan), strict=False):
-                image = load_image_rgb(seg.image_path)
-                path = ken_burns.plan_camera(
-                    image.size, size, plan.settings.zoom_intensity, ken_burns.motion_for(seg.segment_id)
-                )
-                working = ken_burns.prepare_working_image(image, path)
-                del image
-                if hasattr(ken_burns, "iter_yuv_frames"):
-                    frames_iter = ken_burns.iter_yuv_frames(ken_burns.to_yuv_planes(working), path, span.frame_count)
-                else:
-                    frames_iter = (f.tobytes() for f in ken_burns.iter_frames(working, path, span.frame_count))
-                for _ in frames_iter:
-                    frames += 1
-            return {"frames": frames}
-
-        return produce
+        return _prepare_producer(job)
     if kind == "floor":
         from references import encode_floor
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quality gate, run first by `npm test` (and by pre-commit): fails on any finding.
 #   Python: ruff lint + ruff format check + mypy (strict on core_engine; django-stubs/drf-stubs for api).
-#   Frontend: prettier check, TypeScript type check and eslint; the generated API types must match the schema.
+#   Frontend: prettier check, TypeScript type check and eslint; the generated API types must match the schema
+#   (frontend/lib/api-schema.ts, regenerated with `cd frontend && npm run gen:api`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -21,4 +22,6 @@ if [ -f frontend/package.json ]; then
   npm run --silent typecheck
   echo "==> eslint"
   npm run --silent lint
+  echo "==> generated API types match the schema"
+  npm run --silent check:api
 fi

@@ -21,6 +21,20 @@ if [ "$(cat "$req_stamp" 2>/dev/null)" != "$req_hash" ]; then
   echo "$req_hash" > "$req_stamp"
 fi
 
+# Caption fonts (OFL, from Debian): Noto Sans for Latin, Arabic, Devanagari and more, Noto Sans CJK for Chinese,
+# Japanese and Korean. libass finds them through fontconfig; nothing is fetched at run time.
+caption_fonts="fonts-noto-core fonts-noto-cjk"
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $caption_fonts >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> Installing caption fonts ($caption_fonts)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      $caption_fonts >/dev/null
+  else
+    echo "WARNING: caption fonts are missing: run 'sudo apt-get install -y $caption_fonts'" \
+      "(captions in non-Latin scripts would show empty boxes)" >&2
+  fi
+fi
+
 echo "==> Migrating the database"
 .venv/bin/python backend/manage.py migrate --noinput >/dev/null
 

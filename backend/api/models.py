@@ -19,6 +19,14 @@ class ProjectStatus(models.TextChoices):
     FAILED = "FAILED", "Failed"
 
 
+class CaptionMode(models.TextChoices):
+    """Captions of a render: none, whole phrases, or phrases with the spoken word highlighted."""
+
+    OFF = "off", "Off"
+    SENTENCE = "sentence", "Sentence"
+    WORD = "word", "Word"
+
+
 def text_hash(text: str) -> str:
     """SHA-256 hex digest of a narration text, used to tell whether audio was made from the current text."""
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
@@ -44,6 +52,20 @@ def default_transition() -> dict:
     """A new project's transition: ``{"kind": "cut", "duration": 0.5}`` (seconds; see
     :mod:`core_engine.render.shots`)."""
     return {"kind": "cut", "duration": 0.5}
+
+
+def project_music_upload(instance: Project, filename: str) -> str:
+    """Storage name for a project's background music: ``projects/<project>/music/<random><ext>``."""
+    ext = Path(filename).suffix.lower()
+    return f"projects/{instance.id}/music/{uuid.uuid4().hex[:12]}{ext}"
+
+
+class LoudnessTarget(models.IntegerChoices):
+    """Integrated loudness of the final mix (LUFS, ITU-R BS.1770)."""
+
+    STREAMING = -14, "−14 LUFS (streaming platforms)"
+    PODCAST = -16, "−16 LUFS (podcasts)"
+    BROADCAST = -23, "−23 LUFS (broadcast, EBU R 128)"
 
 
 class Project(models.Model):
@@ -72,6 +94,16 @@ class Project(models.Model):
     transition = models.JSONField(default=default_transition)
     min_shot = models.FloatField(default=2.5)
     max_shot = models.FloatField(default=8.0)
+    # Background music (any audio format narration uploads accept), its level relative to the narration (dB, where
+    # it plays at full level), whether it dips under the narration, and the final mix's loudness.
+    music_file = models.FileField(upload_to=project_music_upload, max_length=500, blank=True, null=True)
+    music_volume = models.FloatField(default=-18.0, validators=[MinValueValidator(-40.0), MaxValueValidator(0.0)])
+    ducking = models.BooleanField(default=True)
+    loudness_target = models.IntegerField(choices=LoudnessTarget.choices, default=LoudnessTarget.STREAMING)
+    # Captions (core_engine.captions): "off" | "sentence" | "word", and the style keys the user set
+    # ({font, color, size, position, background, highlight_color}, all optional; api.captions fills the rest).
+    caption_mode = models.CharField(max_length=8, choices=CaptionMode.choices, default=CaptionMode.OFF)
+    caption_style = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

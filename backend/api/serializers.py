@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.captions import CaptionFilesField, CaptionStyleField
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
-from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
 from api.picture_options import MAX_SHOT_LIMIT, MIN_SHOT_LIMIT, TransitionSerializer, validate_picture_options
 from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
+from api.validators import validate_audio_upload
 from api.word_timings import current_word_timings
 
 
@@ -83,10 +86,22 @@ class SegmentSerializer(serializers.ModelSerializer):
         return project
 
 
+class MusicFileField(serializers.FileField):
+    """``music_file``: written as a multipart upload (``null``, or an empty multipart value, removes the music),
+    read as the absolute URL of the stored file (or null)."""
+
+    def to_representation(self, value) -> str | None:
+        if not value:
+            return None
+        return _absolute(self.context.get("request"), value.url)
+
+
 class ProjectSerializer(serializers.ModelSerializer):
     """A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-    :class:`api.schema.OutputInfoSerializer`)."""
+    :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+    null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+    −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23)."""
 
     segment_count = serializers.SerializerMethodField()
     output_info = OutputInfoField(read_only=True, allow_null=True)
@@ -99,6 +114,15 @@ class ProjectSerializer(serializers.ModelSerializer):
     max_shot = serializers.FloatField(
         required=False, min_value=MIN_SHOT_LIMIT, max_value=MAX_SHOT_LIMIT, help_text="Longest shot, seconds."
     )
+    music_file = MusicFileField(required=False, allow_null=True, max_length=None)
+    music_volume = serializers.FloatField(required=False, min_value=-40.0, max_value=0.0)
+    loudness_target = serializers.ChoiceField(
+        choices=LoudnessTarget.values,
+        required=False,
+        error_messages={"invalid_choice": "Choose -14, -16 or -23 LUFS (got {input})."},
+    )
+    caption_style = CaptionStyleField(required=False)
+    caption_files = CaptionFilesField(source="*", read_only=True, allow_null=True)
 
     class Meta:
         model = Project
@@ -120,6 +144,13 @@ class ProjectSerializer(serializers.ModelSerializer):
             "transition",
             "min_shot",
             "max_shot",
+            "music_file",
+            "music_volume",
+            "ducking",
+            "loudness_target",
+            "caption_mode",
+            "caption_style",
+            "caption_files",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
 
@@ -140,15 +171,25 @@ class ProjectSerializer(serializers.ModelSerializer):
             errors["resolution_height"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
         if errors:
             raise serializers.ValidationError(errors)
+        music = attrs.get("music_file")
+        if music is not None:
+            checked = validate_audio_upload(music, field="music_file")  # 400 {"music_file": [reason]}
+            music.name = f"music{checked.ext}"  # stored under the detected container's extension
         return validate_picture_options(attrs, self.instance)
 
     def create(self, validated_data: dict) -> Project:
         return Project.objects.create(**validated_data)  # transition is a JSON value, not a nested object
 
     def update(self, instance: Project, validated_data: dict) -> Project:
+        """Save the changes (``transition`` is stored as a JSON value, not a nested object); a replaced or removed
+        music file is deleted once the row no longer points at it."""
+        old_music = instance.music_file.name if instance.music_file else None
         for key, value in validated_data.items():
             setattr(instance, key, value)
         instance.save()
+        if old_music and "music_file" in validated_data and instance.music_file.name != old_music:
+            storage = instance.music_file.storage
+            transaction.on_commit(lambda: storage.delete(old_music))
         return instance
 
     def get_segment_count(self, obj: Project) -> int:

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from api import job_views, views
+from api.captions import CaptionsSrtView, CaptionsVttView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="project")
@@ -15,6 +16,8 @@ urlpatterns = [
     path("settings/", views.SettingsView.as_view(), name="settings"),
     path("settings/voices/", views.VoicesView.as_view(), name="voices"),
     path("tasks/<str:task_id>/status/", views.TaskStatusView.as_view(), name="task-status"),
+    path("projects/<uuid:id>/captions.srt", CaptionsSrtView.as_view(), name="captions-srt"),
+    path("projects/<uuid:id>/captions.vtt", CaptionsVttView.as_view(), name="captions-vtt"),
     # Jobs (api.job_views): readiness, job records and their logs, render cancel.
     path("ready/", job_views.ReadyView.as_view(), name="ready"),
     path("jobs/<str:job_id>/", job_views.JobDetailView.as_view(), name="job-detail"),

@@ -132,34 +132,35 @@ class CheckedAudio:
     ext: str
 
 
-def validate_audio_upload(upload: File) -> CheckedAudio:
-    """Check an uploaded narration (WAV/MP3/FLAC/OGG/M4A/AAC by content, non-empty, ≤ 192 kHz, ≤ 10 minutes,
-    readable); the sample rate and declared length are checked from the header before decoding, and decoding
-    streams (see :func:`core_engine.audio_utils.probe_audio`).
+def validate_audio_upload(upload: File, field: str = "audio_file") -> CheckedAudio:
+    """Check an uploaded narration or background music (WAV/MP3/FLAC/OGG/M4A/AAC by content, non-empty, ≤ 192 kHz,
+    ≤ 10 minutes, readable); the sample rate and declared length are checked from the header before decoding, and
+    decoding streams (see :func:`core_engine.audio_utils.probe_audio`).
 
     Returns the measured duration and the extension of the detected container (a WAV named ``.mp3`` is a ``.wav``;
     the audio of an MP4 is stored as ``.m4a``).
 
     Raises:
-        ValidationError: ``{"audio_file": [reason]}``; the reason never contains a server path.
+        ValidationError: ``{field: [reason]}`` (``field``: the request field, ``audio_file`` or ``music_file``);
+            the reason never contains a server path.
     """
     ext = Path(upload.name or "").suffix.lower()
     if ext not in ALLOWED_AUDIO_EXTENSIONS:
         raise ValidationError(
-            {"audio_file": [f"'{ext or 'no extension'}' files are not supported; use WAV, MP3, FLAC, OGG or M4A."]}
+            {field: [f"'{ext or 'no extension'}' files are not supported; use WAV, MP3, FLAC, OGG or M4A."]}
         )
     if not upload.size:
-        raise ValidationError({"audio_file": ["The file is empty."]})
+        raise ValidationError({field: ["The file is empty."]})
     path: Path | None = None
     try:
         with StagedUpload(upload) as path:
             info = probe_audio(path)
     except AudioError as exc:
-        raise ValidationError({"audio_file": [_sentence(_without_paths(str(exc), path))]}) from None
+        raise ValidationError({field: [_sentence(_without_paths(str(exc), path))]}) from None
     detected = CONTAINER_EXTENSIONS.get(info.container)
     if detected is None:
         raise ValidationError(
-            {"audio_file": [f"The file is {info.container or 'an unknown'} data, not WAV, MP3, FLAC, OGG or M4A."]}
+            {field: [f"The file is {info.container or 'an unknown'} data, not WAV, MP3, FLAC, OGG or M4A."]}
         )
     return CheckedAudio(duration=info.duration, ext=detected)
 

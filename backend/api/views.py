@@ -93,8 +93,9 @@ def _refuse_while_processing(project: Project, what: str) -> None:
         responses={200: ProjectDetailSerializer, **errors(404)},
     ),
     partial_update=extend_schema(
-        description="Change title, output format, `transition` or `min_shot`/`max_shot` (docs/api.md); refused (409) "
-        "while rendering.",
+        description="Change title, output format, `transition` or `min_shot`/`max_shot`, music (`music_file` as "
+        "multipart, `music_volume`, `ducking`, `loudness_target`) or captions (`caption_mode`, `caption_style`) "
+        "(docs/api.md); refused (409) while rendering.",
         responses={200: ProjectSerializer, **errors(400, 404, 409)},
     ),
     destroy=extend_schema(

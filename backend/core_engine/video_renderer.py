@@ -11,6 +11,7 @@ from typing import Any
 from core_engine.audio_utils import AudioError, probe_audio
 from core_engine.render.cache import prune_cache
 from core_engine.render.keys import cache_keys
+from core_engine.render.mix import MixSettings
 from core_engine.render.pipeline import render_plan
 from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, RenderResult, RenderSettings
 from core_engine.render.progress import ProgressCallback
@@ -20,9 +21,10 @@ from core_engine.render_utils import project_output_dir
 __all__ = ["build_project_plan", "render_project"]
 
 
-def _plan_segment(n: int, seg: Any) -> PlanSegment:
+def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
     """The plan segment of ``seg`` (an ``api.models.Segment``, 1-based number ``n``); the duration is measured
-    from the audio file when it is not stored."""
+    from the audio file when it is not stored. With ``captions``, the text and up-to-date word timings come
+    along."""
     if not seg.image_file:
         raise RenderError(f"Segment {n} has no image yet.")
     if not seg.audio_file:
@@ -38,7 +40,20 @@ def _plan_segment(n: int, seg: Any) -> PlanSegment:
         except AudioError as exc:
             raise RenderError(f"Segment {n}: the narration {audio_path.name} could not be read ({exc}).") from None
     extras = tuple(Path(e.image_file.path) for e in seg.extra_images.order_by("position"))
-    return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras)
+    if not captions:
+        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras)
+    from api.word_timings import ensure_word_timings
+
+    timings = ensure_word_timings(seg)
+    return PlanSegment(
+        str(seg.id),
+        image_path,
+        audio_path,
+        float(duration),
+        extras,
+        seg.text_content,
+        tuple(timings) if timings else None,
+    )
 
 
 def _shot_settings(project: Any) -> ShotSettings:
@@ -57,7 +72,9 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
 
     The plan follows the project's segments ordered by ``sequence_index`` (image file and extra images, audio file
     and ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution, frame
-    rate, transition and shot limits, and ``GlobalSettings.zoom_intensity``. Output:
+    rate, transition and shot limits, ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/
+    ``caption_style``, each segment's text and word timings) and the project's music, music volume, ducking and
+    loudness target (:class:`~core_engine.render.mix.MixSettings`). Output:
     ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache: ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the
     project folder).
 
@@ -65,6 +82,7 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         RenderError: the project does not exist or has no segments, or a segment lacks its image or narration or
             has an unreadable one (naming "Segment N", 1-based).
     """
+    from api.captions import caption_options
     from api.models import GlobalSettings, Project
     from django.conf import settings as django_settings
     from django.core.exceptions import ValidationError
@@ -81,9 +99,20 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         height=int(project.resolution_height),
         fps=int(project.framerate),
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
+        captions=caption_options(project),
     )
+    mix = MixSettings(
+        music_path=Path(project.music_file.path) if project.music_file else None,
+        music_volume=float(project.music_volume),
+        ducking=bool(project.ducking),
+        loudness_target=float(project.loudness_target),
+    )
+    captions = settings.captions is not None
     plan = RenderPlan(
-        tuple(_plan_segment(n, seg) for n, seg in enumerate(segments, 1)), settings, shots=_shot_settings(project)
+        tuple(_plan_segment(n, seg, captions) for n, seg in enumerate(segments, 1)),
+        settings,
+        shots=_shot_settings(project),
+        mix=mix,
     )
     media_root = Path(django_settings.MEDIA_ROOT)
     output = project_output_dir(media_root, str(project.id)) / "final.mp4"

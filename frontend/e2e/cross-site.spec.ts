@@ -92,6 +92,8 @@ test("a page on another origin can neither create projects nor start renders", a
       );
       await page.evaluate((id) => (document.getElementById(id) as HTMLFormElement).submit(), form);
       expect((await answer).status()).toBe(403);
+      // let the form's navigation to the 403 page finish before going back to the attack page
+      await page.waitForURL((url) => url.href.startsWith(BACKEND));
       await page.goto(evilUrl);
     }
   } finally {

@@ -73,6 +73,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/captions.srt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.srt``: SubRip captions of the last good video. */
+    get: operations["projects_captions.srt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/projects/{id}/captions.vtt": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description ``GET /api/projects/{id}/captions.vtt``: WebVTT captions of the last good video (for a ``<track>``). */
+    get: operations["projects_captions.vtt_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/": {
     parameters: {
       query?: never;
@@ -88,7 +122,7 @@ export interface paths {
     delete: operations["projects_destroy"];
     options?: never;
     head?: never;
-    /** @description Change title, output format, `transition` or `min_shot`/`max_shot` (docs/api.md); refused (409) while rendering. */
+    /** @description Change title, output format, `transition` or `min_shot`/`max_shot`, music (`music_file` as multipart, `music_volume`, `ducking`, `loudness_target`) or captions (`caption_mode`, `caption_style`) (docs/api.md); refused (409) while rendering. */
     patch: operations["projects_partial_update"];
     trace?: never;
   };
@@ -425,6 +459,8 @@ export interface components {
   schemas: {
     /** @enum {string} */
     BackendEnum: "embedded" | "celery";
+    /** @enum {string} */
+    BackgroundEnum: "none" | "box" | "outline";
     /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
     CancelConflict: {
       error: string;
@@ -458,6 +494,54 @@ export interface components {
       log_tail: string[];
       cancel: components["schemas"]["CancelEnum"];
       message: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFiles: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @description Media URLs of the caption files of the last good video. */
+    CaptionFilesRequest: {
+      /** @description SubRip file, URL-relative (e.g. /media/projects/<id>/output/captions.srt). */
+      srt: string;
+      /** @description WebVTT file, URL-relative; what the player's <track> loads. */
+      vtt: string;
+    };
+    /** @enum {string} */
+    CaptionModeEnum: "off" | "sentence" | "word";
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyle: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
+    };
+    /**
+     * @description How captions look; every key is optional in a PATCH (unset keys keep their value or default: ``font`` and
+     *     ``color`` from the global ``subtitle_font`` / ``subtitle_color``).
+     */
+    CaptionStyleRequest: {
+      /** @description Font family, e.g. 'Noto Sans'. */
+      font?: string;
+      /** @description Text colour, #RRGGBB. */
+      color?: string;
+      /** @description Line height in pixels at 1080 lines. */
+      size?: number;
+      position?: components["schemas"]["PositionEnum"];
+      background?: components["schemas"]["BackgroundEnum"];
+      /** @description Colour of the spoken word in word mode, #RRGGBB. */
+      highlight_color?: string;
     };
     /** @description One segment narrated by a task. */
     CompletedNarration: {
@@ -582,6 +666,8 @@ export interface components {
       /** @description URL path of the full log (plain text). */
       log_url: string;
     };
+    /** @enum {integer} */
+    LoudnessTargetEnum: -14 | -16 | -23;
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -639,7 +725,9 @@ export interface components {
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     PatchedProjectRequest: {
       title?: string;
@@ -657,6 +745,14 @@ export interface components {
        * @description Longest shot, seconds.
        */
       max_shot?: number;
+      /** Format: binary */
+      music_file?: string | null;
+      /** Format: double */
+      music_volume?: number;
+      ducking?: boolean;
+      loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -680,6 +776,8 @@ export interface components {
       /** Format: binary */
       audio_file?: string;
     };
+    /** @enum {string} */
+    PositionEnum: "bottom" | "middle";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -701,7 +799,9 @@ export interface components {
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     Project: {
       /** Format: uuid */
@@ -732,6 +832,15 @@ export interface components {
        * @description Longest shot, seconds.
        */
       max_shot: number;
+      /** Format: uri */
+      music_file: string | null;
+      /** Format: double */
+      music_volume: number;
+      ducking: boolean;
+      loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -763,12 +872,23 @@ export interface components {
        * @description Longest shot, seconds.
        */
       max_shot: number;
+      /** Format: uri */
+      music_file: string | null;
+      /** Format: double */
+      music_volume: number;
+      ducking: boolean;
+      loudness_target: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode: components["schemas"]["CaptionModeEnum"];
+      caption_style: components["schemas"]["CaptionStyle"];
+      readonly caption_files: components["schemas"]["CaptionFiles"] | null;
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
      * @description A project as listed on the dashboard: fields of DESIGN §3 plus ``segment_count``, ``output_url``,
      *     ``thumbnail_url`` (first segment's image) and ``output_info`` (facts about the last good render, shaped as
-     *     :class:`api.schema.OutputInfoSerializer`).
+     *     :class:`api.schema.OutputInfoSerializer`), and the audio options: ``music_file`` (URL; multipart upload to set,
+     *     null to remove, checked like narration uploads), ``music_volume`` (dB relative to the narration, −40…0, default
+     *     −18), ``ducking`` (default true), ``loudness_target`` (LUFS: −14 default, −16 or −23).
      */
     ProjectRequest: {
       title: string;
@@ -786,6 +906,14 @@ export interface components {
        * @description Longest shot, seconds.
        */
       max_shot?: number;
+      /** Format: binary */
+      music_file?: string | null;
+      /** Format: double */
+      music_volume?: number;
+      ducking?: boolean;
+      loudness_target?: components["schemas"]["LoudnessTargetEnum"];
+      caption_mode?: components["schemas"]["CaptionModeEnum"];
+      caption_style?: components["schemas"]["CaptionStyleRequest"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
@@ -1137,6 +1265,76 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.srt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description SubRip text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/x-subrip": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  "projects_captions.vtt_retrieve": {
+    parameters: {
+      query?: {
+        /** @description Send as an attachment. */
+        download?: boolean;
+      };
+      header?: never;
+      path: {
+        /** @description The project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description WebVTT text. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "text/vtt": string;
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

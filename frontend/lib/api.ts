@@ -185,6 +185,10 @@ export const getProject = (id: string) => request<ProjectDetail>({ method: "GET"
 export const updateProject = (id: string, data: ProjectUpdateRequest) =>
   request<Project>({ method: "PATCH", url: `/projects/${id}/`, data });
 
+/** Uploads `file` as the project's background music (multipart `music_file`); remove it with `music_file: null`. */
+export const uploadProjectMusic = (id: string, file: File, onProgress?: (fraction: number) => void) =>
+  upload<Project>(`/projects/${id}/`, "music_file", file, onProgress);
+
 export const deleteProject = (id: string) => request<void>({ method: "DELETE", url: `/projects/${id}/` });
 
 export const importStory = (data: ImportStoryRequest) =>
@@ -261,6 +265,9 @@ export const getDownloadUrl = (projectId: string) => {
 
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
+
+/** Absolute URL of a caption file (`caption_files.srt` / `.vtt`, URL-relative media paths). */
+export const getCaptionsUrl = (mediaPath: string) => toAbsoluteMediaUrl(mediaPath);
 
 // ── Settings ──────────────────────────────────────────────────────────────────────────────────────
 

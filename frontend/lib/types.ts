@@ -29,6 +29,12 @@ export type TransitionKind = Schemas["TransitionKind"];
 /** A DRF page of `T` (the generated `PaginatedProjectList` with any item type). */
 export type Paginated<T> = Omit<Schemas["PaginatedProjectList"], "results"> & { results: T[] };
 
+/** Captions of a render (`off` = none; `word` highlights the spoken word within its phrase) and how they look. */
+export type CaptionMode = Schemas["CaptionModeEnum"];
+export type CaptionStyle = Required<Schemas["CaptionStyle"]>;
+/** URL-relative media paths of the caption files of the last good video (`null` without captions). */
+export type CaptionFiles = Schemas["CaptionFiles"];
+
 export type ProjectCreateRequest = Schemas["ProjectRequest"];
 export type ProjectUpdateRequest = Schemas["PatchedProjectRequest"];
 export type SegmentCreateRequest = Schemas["SegmentRequest"];

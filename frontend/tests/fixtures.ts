@@ -55,6 +55,20 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     transition: { kind: "cut", duration: 0.5 },
     min_shot: 2.5,
     max_shot: 8.0,
+    music_file: null,
+    music_volume: -18,
+    ducking: true,
+    loudness_target: -14,
+    caption_mode: "off",
+    caption_style: {
+      font: "Noto Sans",
+      color: "#FFFFFF",
+      size: 56,
+      position: "bottom",
+      background: "outline",
+      highlight_color: "#FFD400",
+    },
+    caption_files: null,
     ...overrides,
   };
 }

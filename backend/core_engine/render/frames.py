@@ -46,7 +46,8 @@ class SegmentJob:
     """One clip to encode for segment ``index`` (0-based) of the plan: ``frames`` frames starting at frame
     ``stream_start`` of this run's encoded stream, published as cache entry ``key``; ``clip`` says what it shows
     (``None``: the whole segment as one shot of its first image); ``meta`` describes the camera path once the
-    producer has prepared it (for the log)."""
+    producer has prepared it (for the log); ``captions`` are the caption events libass burns into it (frames from
+    the clip's first frame, :func:`core_engine.render.subtitles.clip_caption_events`)."""
 
     index: int
     segment: PlanSegment
@@ -55,6 +56,7 @@ class SegmentJob:
     stream_start: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
     clip: Clip | None = None
+    captions: tuple[tuple[int, int, int, str], ...] = ()
 
     def resolved_clip(self) -> Clip:
         """:attr:`clip`, or the whole-segment clip it stands for."""

@@ -9,17 +9,22 @@ import logging
 import os
 import time
 import uuid
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from moviepy.video.io.ffmpeg_reader import ffmpeg_parse_infos
 
+from core_engine.captions import TimedText, srt_document
 from core_engine.render.cache import VIDEO_EXT, SegmentCache
 from core_engine.render.ffmpeg import run_ffmpeg
 from core_engine.render.keys import PlanKeys, compute_keys
+from core_engine.render.mix import ensure_mix
 from core_engine.render.narration import ensure_narration
 from core_engine.render.plan import RenderError, RenderPlan, RenderResult, RenderSettings, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
+from core_engine.render.subtitles import final_captions, write_sidecars
 
 logger = logging.getLogger(__name__)
 
@@ -42,19 +47,30 @@ def _concat_line(path: Path) -> str:
     return "file '" + str(path.resolve()).replace("'", "'\\''") + "'\n"
 
 
-def concat_and_mux(segment_files: list[Path], audio_file: Path, temp_output: Path, work_dir: Path) -> None:
+def concat_and_mux(
+    segment_files: list[Path],
+    audio_file: Path,
+    temp_output: Path,
+    work_dir: Path,
+    subtitles: tuple[Path, str] | None = None,
+) -> None:
     """Join ``segment_files`` (H.264 MP4s, in order) and add ``audio_file`` (AAC), both stream-copied, into
     ``temp_output`` with the index first (``+faststart``); the concat list is a temporary file in ``work_dir``.
+    ``subtitles``: (SRT file, ISO 639-2 language) added as a ``mov_text`` track tagged with that language.
 
     Raises:
         RenderError: ffmpeg failed (with the tail of its message).
     """
     list_file = work_dir / f".concat-{os.getpid()}-{uuid.uuid4().hex[:8]}.txt"
     list_file.write_text("ffconcat version 1.0\n" + "".join(_concat_line(p) for p in segment_files), "utf-8")
+    subs: list[str] = []
+    if subtitles is not None:
+        subs = ["-f", "srt", "-i", str(subtitles[0]), "-map", "2:s:0", "-c:s", "mov_text",
+                "-metadata:s:s:0", f"language={subtitles[1]}"]  # fmt: skip
     try:
         rc, err = run_ffmpeg(
             ["-y", "-f", "concat", "-safe", "0", "-i", str(list_file), "-i", str(audio_file),
-             "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "copy",
+             *subs[:4], "-map", "0:v:0", "-map", "1:a:0", *subs[4:], "-c:v", "copy", "-c:a", "copy",
              "-movflags", "+faststart", "-f", "mp4", str(temp_output)]
         )  # fmt: skip
     finally:
@@ -71,7 +87,9 @@ def verify_output(path: Path, settings: RenderSettings, total_frames: int) -> No
         RenderError: anything is off (the file is then not published).
     """
     try:
-        info = ffmpeg_parse_infos(str(path))
+        with warnings.catch_warnings():  # MoviePy warns that it ignores subtitle streams (the soft captions)
+            warnings.simplefilter("ignore", UserWarning)
+            info = ffmpeg_parse_infos(str(path))
     except (OSError, ValueError, IndexError, KeyError) as exc:
         raise RenderError(f"The finished video could not be checked ({exc}).") from None
     expected = total_frames / settings.fps
@@ -143,12 +161,15 @@ def publish_video(
     output_path: Path,
     settings: RenderSettings,
     progress: ProgressTracker | None = None,
+    captions: Sequence[TimedText] = (),
 ) -> None:
     """Join the plan's cached clips (shot bodies and transitions, in video order) with ``audio_file`` into a
     temporary file beside ``output_path``, check it and move it into place with :func:`os.replace`; the temporary
-    file is removed whatever happens, so a failure leaves the previous output untouched. The manifest is cleared
-    first (and not rewritten here). Reports ``CONCAT`` before joining and ``FINALIZE`` before the check (the last
-    moment a cancel can still keep the previous output).
+    file is removed whatever happens, so a failure leaves the previous output untouched. ``captions`` (final-video
+    times, :func:`final_captions`) become a soft ``mov_text`` track and the sidecar SRT / WebVTT files; without
+    them stale sidecar files are removed. The manifest is cleared first (and not rewritten here). Reports
+    ``CONCAT`` before joining and ``FINALIZE`` before the check (the last moment a cancel can still keep the
+    previous output).
 
     Raises:
         RenderError: a segment entry is missing from the cache, ffmpeg fails or the result is not right.
@@ -163,19 +184,26 @@ def publish_video(
     output_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_outputs(output_path)
     temp_output = output_path.parent / f".{output_path.stem}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part.mp4"
+    srt_file = cache.dir / f".subtitles-{os.getpid()}-{uuid.uuid4().hex[:8]}.srt"
     try:
         cache.clear_manifest()
+        subtitles = None
+        if captions:
+            srt_file.write_text(srt_document(captions), "utf-8")
+            subtitles = (srt_file, settings.captions.language if settings.captions else "und")
         if progress is not None:
             progress.report(
                 progress.record.current_segment, "Joining segments and muxing audio and video", Stage.CONCAT
             )
-        concat_and_mux(segment_files, audio_file, temp_output, cache.dir)
+        concat_and_mux(segment_files, audio_file, temp_output, cache.dir, subtitles)
         if progress is not None:
             progress.report(progress.record.current_segment, "Checking the finished video", Stage.FINALIZE)
         verify_output(temp_output, settings, keys.spans[-1].end_frame)
         os.replace(temp_output, output_path)
+        write_sidecars(output_path, captions)
     finally:
         temp_output.unlink(missing_ok=True)
+        srt_file.unlink(missing_ok=True)
 
 
 def join_and_mux(
@@ -205,10 +233,13 @@ def join_and_mux(
     if output_unchanged(cache, output_path, keys.final_key):
         progress.report(total, "Nothing changed since the last render; keeping the existing video", Stage.FINALIZE)
         return result
-    audio_file = ensure_narration(plan, spans, cache, keys.audio_key, progress)
+    narration = ensure_narration(plan, spans, cache, keys.audio_key, progress)
+    audio_file = ensure_mix(
+        narration, plan.mix, spans[-1].end_sample, plan.settings.encoder, cache, keys.mix_key, progress
+    )
     progress.report(total, "Every segment is encoded", Stage.CONCAT)
     try:
-        publish_video(keys, cache, audio_file, output_path, plan.settings, progress)
+        publish_video(keys, cache, audio_file, output_path, plan.settings, progress, final_captions(plan, spans))
     except OSError as exc:
         raise RenderError(f"The video could not be written ({exc.strerror or exc}).") from None
     record_output(cache, output_path, keys.final_key, frames)

@@ -4,7 +4,9 @@
    (:mod:`~core_engine.render.keys`); with a cache, an unchanged plan whose output is still in place stops here.
 2. **Frames** of the segments not in the cache start being made at once in a producer thread
    (:mod:`~core_engine.render.frames`), so the first image is prepared while the narration track is built.
-3. **Narration track** (:mod:`~core_engine.render.narration`), built once and cached.
+3. **Narration track** (:mod:`~core_engine.render.narration`), built once and cached; then the **final audio**
+   (:mod:`~core_engine.render.mix`: background music ducked under the narration, loudness normalised), its own
+   cache entry, so a change of music only re-mixes and re-muxes.
 4. **Segments** (:mod:`~core_engine.render.segments`): one encode, cut into per-segment cache entries.
 5. **Join + mux** (:mod:`~core_engine.render.join`): stream copy into a temporary file, checked, moved into place.
 
@@ -29,10 +31,12 @@ from core_engine.render.ffmpeg import ffmpeg_exe
 from core_engine.render.frames import FrameProducer, tune_allocator
 from core_engine.render.join import output_unchanged, publish_video, record_output
 from core_engine.render.keys import PlanKeys, compute_keys
+from core_engine.render.mix import ensure_mix
 from core_engine.render.narration import ensure_narration
 from core_engine.render.plan import RenderError, RenderPlan, RenderResult, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
 from core_engine.render.segments import encode_jobs, plan_jobs
+from core_engine.render.subtitles import final_captions
 
 logger = logging.getLogger(__name__)
 
@@ -125,13 +129,15 @@ def _render(
         progress.report(already_done, f"Reusing {_plural(reused, 'unchanged segment')}", Stage.VALIDATE)
     producer = FrameProducer(jobs, plan.settings).start() if jobs else None
     try:
-        audio_file = ensure_narration(plan, keys.spans, cache, keys.audio_key, progress)
+        narration = ensure_narration(plan, keys.spans, cache, keys.audio_key, progress)
+        samples = keys.spans[-1].end_sample
+        audio_file = ensure_mix(narration, plan.mix, samples, plan.settings.encoder, cache, keys.mix_key, progress)
         t_audio = time.monotonic()
         if producer is not None:
             encode_jobs(jobs, plan.settings, cache, progress, already_done, total, producer)
             progress.report(total, f"Encoded {_plural(encoded, 'segment')}", Stage.scene_build(jobs[-1].index + 1))
         t_segments = time.monotonic()
-        publish_video(keys, cache, audio_file, output_path, plan.settings, progress)
+        publish_video(keys, cache, audio_file, output_path, plan.settings, progress, final_captions(plan, keys.spans))
     finally:
         if producer is not None:
             producer.stop()

@@ -10,12 +10,16 @@ frames.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from core_engine.render.mix import MixSettings
     from core_engine.render.shots import ShotSettings
+
+from core_engine.captions import CaptionOptions
 
 __all__ = [
     "AUDIO_CHANNELS",
@@ -84,36 +88,44 @@ class EncoderSettings:
 @dataclass(frozen=True)
 class RenderSettings:
     """Output format: ``width`` × ``height`` pixels (both even, for yuv420p), ``fps`` frames per second,
-    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), and the encoder parameters."""
+    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), the encoder parameters, and ``captions``
+    (``None`` = no captions; see :mod:`core_engine.captions`)."""
 
     width: int
     height: int
     fps: int
     zoom_intensity: float = 1.3
     encoder: EncoderSettings = EncoderSettings()
+    captions: CaptionOptions | None = None
 
 
 @dataclass(frozen=True)
 class PlanSegment:
     """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
-    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long), and
-    up to two ``extra_images`` shown after the first (shared time: :mod:`core_engine.render.shots`)."""
+    narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long);
+    up to two ``extra_images`` shown after the first (shared time: :mod:`core_engine.render.shots`); for captions,
+    its ``text`` and ``word_timings`` (``[{"word", "start", "end"}]``, seconds from the segment start, or
+    ``None``)."""
 
     segment_id: str
     image_path: Path
     audio_path: Path
     duration: float
     extra_images: tuple[Path, ...] = ()
+    text: str = ""
+    word_timings: tuple[Mapping[str, Any], ...] | None = None
 
 
 @dataclass(frozen=True)
 class RenderPlan:
-    """Ordered segments, the output format, and the picture options (transition, shot lengths; ``None``: cuts and
-    the default limits — see :class:`core_engine.render.shots.ShotSettings`)."""
+    """Ordered segments, the output format, the picture options (transition, shot lengths; ``None``: cuts and the
+    default limits — see :class:`core_engine.render.shots.ShotSettings`) and how the audio is finished (background
+    music, loudness target; ``None``: no music, default target — see :class:`core_engine.render.mix.MixSettings`)."""
 
     segments: tuple[PlanSegment, ...]
     settings: RenderSettings
     shots: ShotSettings | None = None
+    mix: MixSettings | None = None
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,14 @@ class ProgressTracker:
             return None
         return round((now - self.started) * (100.0 - self.exact) / moved, 1)
 
+    def keep_alive(self) -> None:
+        """Send the current record again when :data:`PROGRESS_INTERVAL` seconds have passed since the last report
+        (long steps without segment progress: loudness measurement, the mix), so a poll always sees the job
+        alive and a cancel is noticed."""
+        if self.due():
+            r = self.record
+            self.report(r.current_segment, r.current_phase, r.stage)
+
     def due(self) -> bool:
         """True when :data:`PROGRESS_INTERVAL` seconds have passed since the last report."""
         return self.clock() - self.last_report >= PROGRESS_INTERVAL

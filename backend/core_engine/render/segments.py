@@ -28,6 +28,7 @@ from core_engine.render.keys import PlanKeys, compute_keys
 from core_engine.render.mp4 import mp4_video_samples
 from core_engine.render.plan import RenderError, RenderPlan, RenderSettings, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
+from core_engine.render.subtitles import CaptionEvent, ass_filter, write_stream_ass
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,13 @@ def plan_jobs(plan: RenderPlan, keys: PlanKeys, cache: SegmentCache) -> tuple[li
     jobs: list[SegmentJob] = []
     queued: set[str] = set()
     stream_frames = 0
-    for clip, key in zip(keys.clips, keys.clip_keys, strict=True):
+    for clip, key, events in zip(keys.clips, keys.clip_keys, _clip_captions(keys), strict=True):
         if key in queued or cache.get(key, VIDEO_EXT) is not None:
             continue
         i = clip.segment_index
-        jobs.append(SegmentJob(i, plan.segments[i], clip.frames, key, stream_start=stream_frames, clip=clip))
+        jobs.append(
+            SegmentJob(i, plan.segments[i], clip.frames, key, stream_start=stream_frames, clip=clip, captions=events)
+        )
         queued.add(key)
         stream_frames += clip.frames
     encoded = {j.index for j in jobs}
@@ -56,17 +59,27 @@ def plan_jobs(plan: RenderPlan, keys: PlanKeys, cache: SegmentCache) -> tuple[li
     return jobs, reused
 
 
-def encoder_command(settings: RenderSettings, output: Path, key_frames: list[int]) -> list[str]:
+def _clip_captions(keys: PlanKeys) -> list[tuple[CaptionEvent, ...]]:
+    """Each clip's burned-in caption events (none when the keys were made without them)."""
+    return keys.clip_captions or [() for _ in keys.clips]
+
+
+def encoder_command(
+    settings: RenderSettings, output: Path, key_frames: list[int], subtitles: Path | None = None
+) -> list[str]:
     """ffmpeg command encoding raw yuv420p frames from stdin into one video-only MP4, with an IDR frame forced at
     every index in ``key_frames`` (stream frame numbers; 0 is always a key frame).
 
     The frames are already BT.709 limited-range Y'CbCr (made by :mod:`core_engine.ken_burns`), so no conversion
     happens in ffmpeg; ``setparams`` and the output options only tag the stream as BT.709 / tv range.
-    ``-progress pipe:1`` reports the number of frames encoded so far on stdout.
+    ``-progress pipe:1`` reports the number of frames encoded so far on stdout. ``subtitles``: an ASS script with
+    stream times (:func:`core_engine.render.subtitles.write_stream_ass`) that libass draws into the frames.
     """
     enc = settings.encoder
     fps = settings.fps
     vf = "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
+    if subtitles is not None:
+        vf += "," + ass_filter(subtitles)
     if enc.pixel_format != "yuv420p":
         vf += f",format={enc.pixel_format}"
     # A forced key frame lands on the first frame whose time is ≥ the given time: aim a quarter frame early.
@@ -222,11 +235,15 @@ def encode_jobs(
         return
     total = len(jobs) if total is None else total
     stream_file = cache.temp_path(jobs[-1].key, VIDEO_EXT)
+    ass_file = cache.temp_path(jobs[-1].key, ".ass")
     if producer is None:
         producer = FrameProducer(jobs, settings).start()
     try:
+        pieces = [(j.stream_start, j.captions) for j in jobs]
+        subtitles = ass_file if write_stream_ass(ass_file, pieces, settings) else None
         try:
-            encoder = FFmpegProcess(encoder_command(settings, stream_file, [j.stream_start for j in jobs]), True)
+            cmd = encoder_command(settings, stream_file, [j.stream_start for j in jobs], subtitles)
+            encoder = FFmpegProcess(cmd, True)
         except OSError as exc:
             raise RenderError(f"The video encoder could not be started ({exc}).") from None
         try:
@@ -243,6 +260,7 @@ def encode_jobs(
     finally:
         producer.stop()
         stream_file.unlink(missing_ok=True)
+        ass_file.unlink(missing_ok=True)
 
 
 def encode_segment(
@@ -269,12 +287,18 @@ def encode_segment(
     if keys.segment_keys[index] is None:
         return None
     cache = SegmentCache(cache_dir)
-    owned = [(c, k) for c, k in zip(keys.clips, keys.clip_keys, strict=True) if c.segment_index == index]
+    owned = [
+        (c, k, ev)
+        for c, k, ev in zip(keys.clips, keys.clip_keys, _clip_captions(keys), strict=True)
+        if c.segment_index == index
+    ]
     jobs: list[SegmentJob] = []
     stream_frames = 0
-    for clip, key in owned:
+    for clip, key, events in owned:
         if cache.get(key, VIDEO_EXT) is None and key not in {j.key for j in jobs}:
-            jobs.append(SegmentJob(index, segment, clip.frames, key, stream_start=stream_frames, clip=clip))
+            jobs.append(
+                SegmentJob(index, segment, clip.frames, key, stream_start=stream_frames, clip=clip, captions=events)
+            )
             stream_frames += clip.frames
     if jobs:
         progress = ProgressTracker(1, on_progress)

@@ -6,6 +6,8 @@ import { useEffect, useState } from "react";
 
 import { LoadErrorAlert } from "@/components/load-error-alert";
 import { NarrationToolbar } from "@/components/editor/narration-toolbar";
+import { MusicSettings } from "@/components/editor/music-settings";
+import { CaptionsPanel } from "@/components/editor/captions-panel";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
 import { ProjectTransitionSettings } from "@/components/editor/project-transition-settings";
@@ -84,6 +86,7 @@ function useLiveStatus(project: ProjectDetail): ProjectStatus {
 
 function EditorLoaded({ project }: { project: ProjectDetail }) {
   const updateProject = useAppStore((s) => s.updateProject);
+  const uploadMusic = useAppStore((s) => s.uploadMusic);
   const renderStatus = useAppStore((s) => s.renderStatus);
   const rendering = renderStatus === "rendering" || renderStatus === "validating";
   const status = useLiveStatus(project);
@@ -141,6 +144,13 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
           <ProjectTransitionSettings project={project} disabled={rendering} onSave={updateProject} />
+          <MusicSettings
+            project={project}
+            disabled={rendering}
+            onSave={updateProject}
+            onUpload={uploadMusic}
+          />
+          <CaptionsPanel project={project} disabled={rendering} onSave={updateProject} />
         </aside>
       </div>
     </div>

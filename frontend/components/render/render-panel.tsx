@@ -6,7 +6,7 @@ import { RenderButton } from "@/components/render/render-button";
 import { RenderProgress } from "@/components/render/render-progress";
 import { VideoPreview } from "@/components/render/video-preview";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { getVideoUrl } from "@/lib/api";
+import { getCaptionsUrl, getVideoUrl } from "@/lib/api";
 import { describeRenderBlockers } from "@/lib/render-readiness";
 import { useAppStore } from "@/lib/store";
 import type { ProjectDetail } from "@/lib/types";
@@ -67,6 +67,14 @@ export function RenderPanel({ project }: { project: ProjectDetail }) {
               info={project.output_info}
               title={project.title}
               onDownload={() => downloadVideo(project.id)}
+              captions={
+                project.caption_files
+                  ? {
+                      srt: getCaptionsUrl(project.caption_files.srt),
+                      vtt: getCaptionsUrl(project.caption_files.vtt),
+                    }
+                  : null
+              }
             />
           </CardContent>
         )}

@@ -1,8 +1,14 @@
 "use client";
 
-import { DownloadIcon } from "lucide-react";
+import { CaptionsIcon, DownloadIcon } from "lucide-react";
 
 import { Button } from "@/components/ui/button";
+import {
+  DropdownMenu,
+  DropdownMenuContent,
+  DropdownMenuItem,
+  DropdownMenuTrigger,
+} from "@/components/ui/dropdown-menu";
 import type { OutputInfo } from "@/lib/types";
 import { formatDuration, formatFileSize } from "@/lib/utils";
 
@@ -14,6 +20,11 @@ export interface VideoPreviewProps {
   info: OutputInfo | null;
   title: string;
   onDownload: () => void;
+  /** Absolute URLs of the captions that go with this video (WebVTT for the player, SRT and VTT to download). The
+   * track is listed but off by default: the same captions are burned into the picture. */
+  captions?: { srt: string; vtt: string } | null;
+  /** Language of the captions track (BCP 47, e.g. "en"). */
+  captionsLanguage?: string;
 }
 
 /** Appends `v=<version>` so a re-rendered file at the same path is not served from cache. */
@@ -22,8 +33,32 @@ export function withCacheBuster(src: string, version: string): string {
   return `${src}${separator}v=${encodeURIComponent(version)}`;
 }
 
+/** Saves a text file from another origin under `filename` (a cross-origin `download` attribute is ignored, so the
+ * file is fetched and saved from a same-origin blob URL). */
+export async function downloadText(url: string, filename: string): Promise<void> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`Download failed (${response.status})`);
+  const blob = await response.blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  link.style.display = "none";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  URL.revokeObjectURL(link.href);
+}
+
 /** The rendered video with its duration, size, resolution and frame rate, and a download button. */
-export function VideoPreview({ src, version, info, title, onDownload }: VideoPreviewProps) {
+export function VideoPreview({
+  src,
+  version,
+  info,
+  title,
+  onDownload,
+  captions,
+  captionsLanguage = "en",
+}: VideoPreviewProps) {
   const url = withCacheBuster(src, version);
   return (
     <figure className="grid gap-3">
@@ -34,10 +69,19 @@ export function VideoPreview({ src, version, info, title, onDownload }: VideoPre
           controls
           playsInline
           preload="metadata"
+          crossOrigin={captions ? "anonymous" : undefined}
           className="aspect-video w-full bg-black object-contain"
           aria-label={`Video: ${title}`}
           data-testid="video-preview"
         >
+          {captions && (
+            <track
+              kind="captions"
+              src={withCacheBuster(captions.vtt, version)}
+              srcLang={captionsLanguage}
+              label="Captions"
+            />
+          )}
           Your browser can&apos;t play this video. Use Download to save it instead.
         </video>
       </div>
@@ -50,11 +94,31 @@ export function VideoPreview({ src, version, info, title, onDownload }: VideoPre
             <VideoFact label="Frame rate" value={`${info.fps} fps`} />
           </dl>
         )}
-        <Button variant="outline" onClick={onDownload} className="w-full sm:w-fit">
-          <DownloadIcon aria-hidden="true" />
-          {"Download "}
-          <span className="sr-only">{title}.mp4</span>
-        </Button>
+        <div className="flex flex-wrap gap-2">
+          <Button variant="outline" onClick={onDownload} className="w-full sm:w-fit">
+            <DownloadIcon aria-hidden="true" />
+            {"Download "}
+            <span className="sr-only">{title}.mp4</span>
+          </Button>
+          {captions && (
+            <DropdownMenu>
+              <DropdownMenuTrigger asChild>
+                <Button variant="outline" className="w-full sm:w-fit">
+                  <CaptionsIcon aria-hidden="true" />
+                  Captions
+                </Button>
+              </DropdownMenuTrigger>
+              <DropdownMenuContent>
+                <DropdownMenuItem onSelect={() => void downloadText(captions.srt, `${title}.srt`)}>
+                  Captions (SRT)
+                </DropdownMenuItem>
+                <DropdownMenuItem onSelect={() => void downloadText(captions.vtt, `${title}.vtt`)}>
+                  Captions (WebVTT)
+                </DropdownMenuItem>
+              </DropdownMenuContent>
+            </DropdownMenu>
+          )}
+        </div>
       </figcaption>
     </figure>
   );

@@ -19,6 +19,8 @@ export interface ProjectSlice {
   /** Quietly refreshes the loaded project (no loading state); ignores other ids. */
   reloadProject: (id?: string) => Promise<void>;
   updateProject: (patch: ProjectUpdateRequest) => Promise<void>;
+  /** Uploads the project's background music (`music_file`); remove it with `updateProject({ music_file: null })`. */
+  uploadMusic: (file: File, onProgress?: (fraction: number) => void) => Promise<void>;
   addSegment: () => Promise<Segment>;
   saveSegment: (segmentId: string, patch: SegmentUpdateRequest) => Promise<Segment>;
   uploadImage: (segmentId: string, file: File, onProgress?: (fraction: number) => void) => Promise<Segment>;
@@ -96,6 +98,12 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
     updateProject: async (patch) => {
       const project = requireProject();
       const updated = await api.updateProject(project.id, patch);
+      set((state) => (state.project ? { project: mergeProject(state.project, updated) } : {}));
+    },
+
+    uploadMusic: async (file, onProgress) => {
+      const project = requireProject();
+      const updated = await api.uploadProjectMusic(project.id, file, onProgress);
       set((state) => (state.project ? { project: mergeProject(state.project, updated) } : {}));
     },
 

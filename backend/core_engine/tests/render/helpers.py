@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -107,3 +108,20 @@ def expected_boundaries(plan: RenderPlan) -> tuple[list[float], int]:
         t += seg.duration
         times.append(t)
     return times[:-1], int(np.floor(t * plan.settings.fps + 0.5))
+
+
+def ebur128(path: Path, start: float | None = None, seconds: float | None = None) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) of the file's audio (optionally of ``seconds`` from ``start``),
+    read from the summary of ffmpeg's ``ebur128=peak=true`` (ITU-R BS.1770-4), independently of the engine's own
+    measuring code."""
+    span = ["-ss", f"{start:.4f}", "-t", f"{seconds:.4f}"] if start is not None and seconds is not None else []
+    proc = subprocess.run(
+        [require_ffmpeg(), "-nostats", "-hide_banner", *span, "-i", str(path), "-vn",
+         "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    summary = proc.stderr[proc.stderr.rindex("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[0-9.]+) LUFS", summary)
+    peak = re.search(r"Peak:\s+(-?[0-9.]+|-inf) dBFS", summary)
+    assert integrated and peak, summary
+    return float(integrated.group(1)), float(peak.group(1))

@@ -10,7 +10,7 @@ import api.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0003_job"),
+        ("api", "0005_project_captions"),
     ]
 
     operations = [
