@@ -29,6 +29,8 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
    c. the MoviePy reference and d. the ffmpeg zoompan reference (see ``references.py``).
    Reported: wall s, frames/s, realtime factor (video s / wall s), peak MB, file size, the encoders' command
    lines, the engine's progress callbacks with timestamps; ratios full/floor, reference/full, zoompan/full.
+1b. **Quick preview**: the speed test's plan rendered at Standard quality and as its quick preview draft (480p, ≤ 15
+   fps, x264 ultrafast), both without cache: preview time / Standard time ≤ 0.15.
 2. **Smoothness** of a straight linear pan (constant zoom 1.3, 3.7 source px/frame ≈ 2.4 output px/frame, 4 s) over
    the 16:9 landscape photo, drawn by each renderer's own per-frame code without encoding; jitter =
    std/|mean| of the phase-correlation frame shift (``smoothness.py``), with an upsampled-DFT cross-check.
@@ -40,10 +42,10 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
 5. **Timing**: pts strictly increasing and evenly spaced, frame count = round(total × fps) on the speed-test video,
    and on a 320x180 render of 20 solid-colour segments of irregular durations every segment's first frame within
    one frame of its narration boundary.
-6. **Status latency**: a real server (``runserver``, own database and media folder) rendering a 4-segment corpus
-   project with the full recordings, while 10 client threads poll ``GET /api/projects/{id}/status/`` (each every
-   250 ms, spread evenly: 40 requests/s, ~12× ten browser tabs polling every 3 s) for up to 30 s; p50/p99 in ms,
-   with the same polling on the idle server as a baseline.
+6. **Status latency**: the real application server (``manage.py serve``, waitress; own database and media folder)
+   rendering a 4-segment corpus project with the full recordings, while 20 client threads poll
+   ``GET /api/projects/{id}/status/`` (each every 200 ms, spread evenly: 100 requests/s) for up to 30 s; p50/p99 in
+   ms, with the same polling on the idle server as a baseline.
 """
 
 from __future__ import annotations
@@ -111,8 +113,8 @@ class BenchConfig:
     mem_repeats: int = 2
     boundary_segments: int = 20
     status_segments: int = 4
-    status_clients: int = 10
-    status_interval: float = 0.25
+    status_clients: int = 20
+    status_interval: float = 0.2
     status_max_seconds: float = 30.0
 
 
@@ -407,6 +409,33 @@ def engine_available() -> str | None:
     except Exception as exc:  # ImportError, or a syntax error while the engine is being written
         return f"{exc.__class__.__name__}: {exc}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------- 1b. quick preview
+#: The quick preview (issue 12 §5) must take at most this fraction of the Standard render's time.
+PREVIEW_TIME_RATIO = 0.15
+
+
+def bench_preview(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
+    """The speed test's plan rendered at full settings (Standard quality) and as its quick preview draft
+    (``core_engine.presets.preview_settings``: 480p, ≤ 15 fps, x264 ultrafast CRF 30), both without cache."""
+    settings = settings_spec(cfg.width, cfg.height, cfg.fps)
+    plan = corpus_plan(cfg.speed_segments, cfg.speed_seconds, settings, work)
+    video_s = plan_frames(plan) / cfg.fps
+    full = run_job("Standard render", storyreel_job(plan, out / "standard.mp4"), work, video_s, SPEED_ATTEMPTS)
+    draft_job = {**storyreel_job(plan, out / "preview.mp4"), "preview": True}
+    draft = run_job("quick preview", draft_job, work, video_s, SPEED_ATTEMPTS)
+    ratio = draft.wall_s / full.wall_s
+    report.data["preview"] = {"standard_s": full.wall_s, "preview_s": draft.wall_s, "ratio": ratio}
+    report.section(
+        f"Quick preview — {len(plan['segments'])} corpus segments, {video_s:.1f} s, {cfg.width}x{cfg.height}",
+        [*table(RUN_HEADER, [full.row(), draft.row()]), "", f"- preview / Standard = **{fmt(ratio, '.3f')}**"],
+    )
+    report.target(
+        "quick preview / Standard render",
+        f"≤ {PREVIEW_TIME_RATIO}×",
+        *judged(ratio <= PREVIEW_TIME_RATIO, fmt(ratio, ".3f", "×"), favour_pass=(full,), favour_fail=(draft,)),
+    )
 
 
 # ------------------------------------------------------------------------------------------------------ 1. speed
@@ -975,7 +1004,7 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
 
 
 def bench_status(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
-    """Status endpoint latency under 10 polling clients while the server renders (real recordings, full length)."""
+    """Status endpoint latency, 20 clients polling every 200 ms while the server renders (full recordings)."""
     from status_latency import ApiUnavailable, measure_status_latency
 
     story = load_corpus_story()[: cfg.status_segments]
@@ -1077,7 +1106,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        default="speed,smoothness,incremental,memory,timing,status",
+        default="speed,preview,smoothness,incremental,memory,timing,status",
         help="comma-separated parts to run (for development)",
     )
     args = parser.parse_args(argv)
@@ -1107,6 +1136,8 @@ def main(argv: list[str] | None = None) -> int:
         report.section("Engine", [f"- `core_engine.render.pipeline.render_plan` not importable: {missing_engine}"])
     if "speed" in parts:
         attempt(report, "Speed", lambda: bench_speed(cfg, out, work, report))
+    if "preview" in parts:
+        attempt(report, "Quick preview", lambda: bench_preview(cfg, out, work, report))
     if "smoothness" in parts:
         attempt(report, "Smoothness", lambda: bench_smoothness(cfg, report))
     if "incremental" in parts:
@@ -1139,6 +1170,7 @@ ALL_TARGETS = {
         ("VMAF StoryReel vs floor", "≥ −1.0"),
         ("MoviePy reference / full", "≥ 1.5× (faster)"),
     ],
+    "preview": [("quick preview / Standard render", f"≤ {PREVIEW_TIME_RATIO}×")],
     "smoothness": [("smoothness jitter (StoryReel)", "≤ 0.03")],
     "incremental": [
         ("re-render, nothing changed", "≤ 0.10× full"),

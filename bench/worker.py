@@ -51,11 +51,22 @@ def build_plan(spec: dict, encoder: dict | None = None):
     return RenderPlan(segments=segments, settings=settings)
 
 
+def _as_preview(plan, preview: bool):
+    """``plan``, or with ``preview`` its quick preview draft (``core_engine.presets.preview_settings``)."""
+    if not preview:
+        return plan
+    from dataclasses import replace
+
+    from core_engine.presets import preview_settings
+
+    return replace(plan, settings=preview_settings(plan.settings))
+
+
 def _prepare_storyreel(job: dict, output: Path):
     """The StoryReel engine rendering the job's plan (with its cache and pruning when asked)."""
     from core_engine.render.pipeline import render_plan
 
-    plan = build_plan(job["plan"], job.get("encoder"))
+    plan = _as_preview(build_plan(job["plan"], job.get("encoder")), bool(job.get("preview")))
     cache_dir = Path(job["cache_dir"]) if job.get("cache_dir") else None
     progress: list[tuple[float, list]] = []
     t0 = [0.0]

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
@@ -153,3 +154,16 @@ class RenderQueueUnavailable(RenderRefused):
     def __init__(self, reason: str) -> None:
         message = f"The render could not be queued: the task queue is unreachable ({reason}). Try again shortly."
         super().__init__({"error": message}, message)
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """``handler404``: a URL no route matches (e.g. ``/api/projects/not-an-id/``) answers like the API's own 404s,
+    ``{error, detail}`` as JSON, instead of Django's HTML page (the schema documents JSON for every 404)."""
+    message = "Not found."
+    return JsonResponse({"error": message, "detail": message}, status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    """``handler500``: an error outside DRF's views (middleware, URL resolution) answers ``{error}`` as JSON; the
+    traceback goes to the server log only."""
+    return JsonResponse({"error": "Internal error; see the server log."}, status=500)

@@ -69,11 +69,17 @@ class CrossSiteGuardMiddleware:
         return self.get_response(request)
 
 
+def _takes_query_token(path: str) -> bool:
+    """Whether ``path`` is a link the web app opens by navigation: a project's download or a job's full log."""
+    return path.endswith("/download/") or (path.startswith("/api/jobs/") and path.endswith("/log/"))
+
+
 class ApiTokenMiddleware:
     """401 for ``/api/`` requests without the configured bearer token (see the module docstring).
 
-    The download endpoint also accepts ``?access_token=<token>`` on GET, because a browser navigation (how the web
-    app downloads the video) cannot send an ``Authorization`` header.
+    The download endpoint and a job's full log (``/api/jobs/<id>/log/``) also accept ``?access_token=<token>`` on
+    GET, because a browser navigation (how the web app downloads the video and opens the log) cannot send an
+    ``Authorization`` header.
     """
 
     OPEN_PATHS = frozenset({"/api/health/"})
@@ -89,7 +95,7 @@ class ApiTokenMiddleware:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer":
             given = ""
-        if not given and request.method == "GET" and path.endswith("/download/"):
+        if not given and request.method == "GET" and _takes_query_token(path):
             given = request.GET.get("access_token", "")
         if given and hmac.compare_digest(given.strip().encode(), token.encode()):
             return self.get_response(request)

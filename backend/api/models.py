@@ -104,6 +104,9 @@ class Project(models.Model):
     # ({font, color, size, position, background, highlight_color}, all optional; api.captions fills the rest).
     caption_mode = models.CharField(max_length=8, choices=CaptionMode.choices, default=CaptionMode.OFF)
     caption_style = models.JSONField(default=dict, blank=True)
+    # Encoder preset of the render (core_engine.presets.QUALITY_PRESETS): standard (H.264 8000k), high (CRF 18),
+    # small (about a third of standard's size).
+    quality = models.CharField(max_length=16, default="standard")
 
     class Meta:
         ordering = ["-updated_at"]
@@ -137,6 +140,9 @@ class Segment(models.Model):
     word_timings = models.JSONField(null=True, blank=True)
     word_timings_key = models.CharField(max_length=160, blank=True, default="")
     word_timings_method = models.CharField(max_length=16, blank=True, default="")
+    # How the camera moves over the image: {"motion", "focus": [x, y] | null, "strength": float | null}
+    # (core_engine.camera.CameraSettings); {} means the defaults (auto, face-aware).
+    camera = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["sequence_index"]

@@ -21,6 +21,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
+from api.importers import MAX_PROMPT_LENGTH, MAX_TEXT_LENGTH
 from api.models import ProjectStatus
 from api.task_manager import TaskStatus
 
@@ -317,8 +318,14 @@ class HealthResponseSerializer(serializers.Serializer):
 class ImportSegmentSerializer(serializers.Serializer):
     """One segment of a JSON story import (``POST /projects/import/`` with ``format: "json"``)."""
 
-    text_content = serializers.CharField(help_text="Narration text; must not be empty.")
-    image_prompt = serializers.CharField(required=False, allow_null=True, help_text="What the picture should show.")
+    text_content = serializers.CharField(max_length=MAX_TEXT_LENGTH, help_text="Narration text; must not be empty.")
+    image_prompt = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=MAX_PROMPT_LENGTH,
+        help_text="What the picture should show; empty or null for none.",
+    )
 
 
 @extend_schema_field(ImportSegmentSerializer(many=True))
@@ -341,3 +348,65 @@ class WordTimingSerializer(serializers.Serializer):
     word = serializers.CharField(help_text="The word as written in the text, punctuation kept.")
     start = serializers.FloatField(help_text="Seconds from the segment's start.")
     end = serializers.FloatField(help_text="Seconds from the segment's start.")
+
+
+# -- camera, quality presets and quick preview (issue 12 §3–5) -------------------------------------------------------
+class CameraSerializer(serializers.Serializer):
+    """A segment's camera (``core_engine.camera.CameraSettings``)."""
+
+    motion = serializers.ChoiceField(
+        choices=["auto", "zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "still"],
+        help_text="auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment.",
+    )
+    focus = serializers.ListField(
+        child=serializers.FloatField(min_value=0.0, max_value=1.0),
+        min_length=2,
+        max_length=2,
+        allow_null=True,
+        help_text="[x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts.",
+    )
+    strength = serializers.FloatField(
+        min_value=1.0,
+        max_value=2.0,
+        allow_null=True,
+        help_text="Tightest zoom factor; null = the global zoom_intensity.",
+    )
+
+
+@extend_schema_field(CameraSerializer)
+class CameraField(serializers.JSONField):
+    """``Segment.camera`` (a JSON column): validated by ``core_engine.camera.CameraSettings.from_json`` (400 naming
+    ``camera.motion``, ``camera.focus`` or ``camera.strength``) and always sent in full, defaults filled in."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        from core_engine.camera import CameraError, CameraSettings
+
+        try:
+            return CameraSettings.from_json(data).to_json()
+        except CameraError as exc:
+            key = exc.field.removeprefix("camera").lstrip(".")
+            raise serializers.ValidationError({key: [str(exc)]} if key else [str(exc)]) from None
+
+    def to_representation(self, value: Any) -> Any:
+        from core_engine.camera import CameraError, CameraSettings
+
+        try:
+            return CameraSettings.from_json(value or None).to_json()
+        except CameraError:  # a stored value from an older version: shown (and rendered) as the default
+            return CameraSettings().to_json()
+
+
+class PreviewStatusSerializer(serializers.Serializer):
+    """``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project."""
+
+    task_id = serializers.CharField(help_text="preview_<project id>")
+    status = serializers.ChoiceField(
+        choices=["NONE", "PENDING", "RUNNING", "COMPLETED", "FAILED"], help_text="NONE: no preview made yet."
+    )
+    progress = ProgressRecordSerializer(allow_null=True)
+    preview_url = serializers.CharField(allow_null=True, help_text="URL path of the draft MP4 when COMPLETED.")
+    width = serializers.IntegerField(allow_null=True, help_text="Pixels of the draft.")
+    height = serializers.IntegerField(allow_null=True, help_text="Pixels of the draft.")
+    fps = serializers.IntegerField(allow_null=True)
+    render_seconds = serializers.FloatField(allow_null=True, help_text="How long the draft took to render.")
+    error = serializers.CharField(allow_null=True)

@@ -6,12 +6,31 @@ file it replaces is deleted only once the segment row points at the new one (aft
 
 from __future__ import annotations
 
+import logging
+import threading
+from pathlib import Path
+
 from django.core.files import File
 from django.db import transaction
 
 from api.models import Segment
 from api.validators import CheckedAudio, validate_audio_upload, validate_image_upload
 from api.word_timings import schedule_word_timings
+
+logger = logging.getLogger(__name__)
+
+
+def _warm_face_cache(path: Path) -> None:
+    """Detect the faces of a stored image now (in a daemon thread), so the first camera still or render of it finds
+    them cached (:func:`core_engine.faces.faces_for_image`); any failure only means it happens at render time."""
+    try:
+        from core_engine.faces import faces_for_image
+        from core_engine.render.cache import file_sha256
+        from core_engine.render_utils import load_image_rgb
+
+        faces_for_image(load_image_rgb(path), file_sha256(path))
+    except Exception as exc:  # a warm-up must never disturb an upload
+        logger.info("face detection for %s deferred to render time: %s", path.name, exc)
 
 
 def _replace_file(segment: Segment, field: str, upload: File, ext: str, extra: dict | None = None) -> None:
@@ -27,8 +46,13 @@ def _replace_file(segment: Segment, field: str, upload: File, ext: str, extra: d
 
 
 def store_image(segment: Segment, upload: File, ext: str) -> None:
-    """Make an already validated ``upload`` the segment's image, stored with extension ``ext``."""
+    """Make an already validated ``upload`` the segment's image, stored with extension ``ext``; its faces are then
+    detected in the background for the ``auto`` camera."""
     _replace_file(segment, "image_file", upload, ext)
+    path = Path(segment.image_file.path)
+    transaction.on_commit(
+        lambda: threading.Thread(target=_warm_face_cache, args=(path,), name="face-warmup", daemon=True).start()
+    )
 
 
 def store_audio(segment: Segment, upload: File, checked: CheckedAudio) -> None:

@@ -13,7 +13,7 @@ from api.captions import CaptionFilesField, CaptionStyleField
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
 from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
 from api.picture_options import MAX_SHOT_LIMIT, MIN_SHOT_LIMIT, TransitionSerializer, validate_picture_options
-from api.schema import OutputInfoField, StorySegmentsField, WordTimingSerializer
+from api.schema import CameraField, OutputInfoField, StorySegmentsField, WordTimingSerializer
 from api.validators import validate_audio_upload
 from api.word_timings import current_word_timings
 
@@ -41,6 +41,7 @@ class SegmentSerializer(serializers.ModelSerializer):
         allow_blank=True, required=False, max_length=MAX_TEXT_LENGTH, trim_whitespace=False
     )
     image_prompt = serializers.CharField(allow_blank=True, required=False, max_length=MAX_PROMPT_LENGTH)
+    camera = CameraField(required=False)
 
     class Meta:
         model = Segment
@@ -58,6 +59,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "word_timings",
             "needs_narration",
             "is_locked",
+            "camera",
         ]
         read_only_fields = ["id", "sequence_index", "audio_duration"]
 
@@ -105,6 +107,11 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     segment_count = serializers.SerializerMethodField()
     output_info = OutputInfoField(read_only=True, allow_null=True)
+    quality = serializers.ChoiceField(
+        choices=["standard", "high", "small"],
+        required=False,
+        help_text="Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size).",
+    )
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     transition = TransitionSerializer(required=False)
@@ -151,6 +158,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "caption_mode",
             "caption_style",
             "caption_files",
+            "quality",
         ]
         read_only_fields = ["id", "created_at", "updated_at", "status", "output_path", "output_info", "render_error"]
 
@@ -161,16 +169,16 @@ class ProjectSerializer(serializers.ModelSerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        """The output format as a whole: even sizes, a supported frame rate, a shape between 1:3 and 3:1
+        (:func:`core_engine.presets.format_errors`)."""
+        from core_engine.presets import format_errors
+
         width = attrs.get("resolution_width", getattr(self.instance, "resolution_width", 1920))
         height = attrs.get("resolution_height", getattr(self.instance, "resolution_height", 1080))
-        # yuv420p needs even dimensions.
-        errors = {}
-        if width % 2:
-            errors["resolution_width"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
-        if height % 2:
-            errors["resolution_height"] = ["Must be an even number of pixels (H.264 with 4:2:0 colour)."]
+        fps = attrs.get("framerate", getattr(self.instance, "framerate", 30))
+        errors = format_errors(width, height, fps)
         if errors:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({field: [message] for field, message in errors.items()})
         music = attrs.get("music_file")
         if music is not None:
             checked = validate_audio_upload(music, field="music_file")  # 400 {"music_file": [reason]}

@@ -18,10 +18,12 @@ Task functions report with :meth:`TaskManager.update_task_progress` (a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -107,6 +109,8 @@ def describe_task(task_id: str, args: tuple[Any, ...]) -> dict[str, Any]:
     ``tts_all_<project>`` with the segment ids as second argument, ``tts_<segment>``); other ids are kind other."""
     if task_id.startswith("render_"):
         return {"kind": JobKind.RENDER, "project_id": task_id.removeprefix("render_")}
+    if task_id.startswith("preview_"):  # the quick preview draft (api.preview)
+        return {"kind": JobKind.OTHER, "project_id": task_id.removeprefix("preview_")}
     if task_id.startswith("tts_all_"):
         segment_ids = [str(s) for s in args[1]] if len(args) > 1 else []
         return {"kind": JobKind.NARRATION, "project_id": task_id.removeprefix("tts_all_"), "segment_ids": segment_ids}
@@ -243,6 +247,23 @@ class _RunningJob:
         self.log.finish()
 
 
+#: Nice value of the worker thread (renders, narration) and of every thread and process it starts (the frame
+#: producer, ffmpeg, espeak): request threads keep the server's own priority, so status polls stay fast while a render
+#: keeps the CPU busy (issue 9, row 14). Linux only: there the nice value is per thread and inherited by new threads
+#: and child processes.
+WORKER_NICE = 10
+
+
+def lower_worker_priority() -> None:
+    """``ThreadPoolExecutor`` initializer: give the calling thread :data:`WORKER_NICE` (Linux; elsewhere a no-op,
+    because ``setpriority`` would renice the whole server). Never raises."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), WORKER_NICE))
+
+
 class TaskManager:
     """Process singleton: submits jobs to the configured backend and keeps their records.
 
@@ -321,7 +342,9 @@ class TaskManager:
             return
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="storyreel-worker")
+                self._executor = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="storyreel-worker", initializer=lower_worker_priority
+                )
             self._futures[job.task_id] = self._executor.submit(self._run_embedded, str(job.id), fn)
 
     def _run_embedded(self, job_id: str, fn: Callable[..., Any] | None) -> None:

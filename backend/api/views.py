@@ -9,15 +9,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from core_engine.render.plan import RenderError
 from core_engine.render_utils import ffmpeg_version
 from core_engine.tts.base import SpeechError, clean_text
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Prefetch, Subquery
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -33,12 +34,15 @@ from api.job_views import cancel_response, render_status_payload
 from api.locks import project_lock
 from api.maintenance import check_disk_space_for_render
 from api.models import GlobalSettings, Project, ProjectStatus, Segment
+from api.preview import camera_still, preview_status, start_preview
 from api.schema import (
     CancelConflictSerializer,
     CancelResponseSerializer,
+    ErrorSerializer,
     GenerateAllNarrationResponseSerializer,
     HealthResponseSerializer,
     NarrationTaskResponseSerializer,
+    PreviewStatusSerializer,
     RenderConflictErrorSerializer,
     RenderStatusResponseSerializer,
     RenderTriggerResponseSerializer,
@@ -86,7 +90,10 @@ def _refuse_while_processing(project: Project, what: str) -> None:
 
 
 @extend_schema_view(
-    list=extend_schema(description="Projects, most recently changed first, 50 a page."),
+    list=extend_schema(
+        description="Projects, most recently changed first, 50 a page.",
+        responses={200: ProjectSerializer(many=True), 404: OpenApiResponse(ErrorSerializer, "No such page.")},
+    ),
     create=extend_schema(description="Create an empty project.", responses={201: ProjectSerializer, **errors(400)}),
     retrieve=extend_schema(
         description="A project with its segments in story order.",
@@ -213,6 +220,34 @@ class ProjectViewSet(viewsets.ModelViewSet):
         """Stop the project's render: a queued one at once, a running one within 2 s (202); 409 when none runs."""
         project = self.get_object()
         return cancel_response(str(project.pk))
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: PreviewStatusSerializer, **errors(404)},
+        description="The quick preview draft: its task's state and progress, and the URL of the last good draft.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={
+            202: PreviewStatusSerializer,
+            400: OpenApiResponse(RenderValidationErrorSerializer, "Segments lack an image or narration."),
+            **errors(404, 409, 500, 507),
+        },
+        description="Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task "
+        "`preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched.",
+    )
+    @action(detail=True, methods=["get", "post"])
+    def preview(self, request: Request, pk: str | None = None) -> Response:
+        """Start the quick preview (POST, 202) or report it (GET)."""
+        if request.method == "POST":
+            with project_lock(pk):
+                project = self.get_object()
+                check_disk_space_for_render(project)  # InsufficientDiskSpace 507
+                start_preview(project)  # RenderNotReady 400, Conflict 409, FFmpegMissing 500
+            return Response(preview_status(project.pk), status=status.HTTP_202_ACCEPTED)
+        project = self.get_object()
+        return Response(preview_status(project.pk))
 
     @extend_schema(
         responses={(200, "video/mp4"): OpenApiResponse(OpenApiTypes.BINARY, "The MP4 as an attachment."), **errors(404)}
@@ -353,7 +388,7 @@ class SegmentViewSet(
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
         if not isinstance(request.data, Mapping):  # a JSON array body
-            raise ValidationError({"non_field_errors": ["Send the segment's fields as an object."]})
+            raise ValidationError({"non_field_errors": ["Send the segment's fields as a JSON object."]})
         fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
@@ -463,6 +498,32 @@ class SegmentViewSet(
         with self._editing_images() as segment:
             reorder_images(segment, body.validated_data["order"])
         return self._segment_response(segment)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "frame", str, enum=["first", "last"], default="first", description="Which end of the shot."
+            )
+        ],
+        responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, "The frame as JPEG."), **errors(400, 404)},
+    )
+    @action(detail=True, methods=["get"], url_path="camera-preview")
+    def camera_preview(self, request: Request, pk: str | None = None) -> HttpResponse:
+        """The first or last frame of the segment's shot as the render will frame it (its camera, the project's
+        shape), as a JPEG of at most 640 pixels a side."""
+        segment = self.get_object()
+        frame = request.query_params.get("frame", "first")
+        if frame not in ("first", "last"):
+            raise ValidationError({"frame": [f"Must be first or last, not {frame!r}."]})
+        if not segment.image_file:
+            raise ValidationError({"image_file": ["The segment has no image yet."]})
+        try:
+            data = camera_still(segment, frame)
+        except RenderError as exc:
+            raise ValidationError({"image_file": [str(exc)]}) from None
+        response = HttpResponse(data, content_type="image/jpeg")
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(request=None, responses={202: NarrationTaskResponseSerializer, **errors(400, 404, 409)})
     @action(detail=True, methods=["post"], url_path="generate-audio")

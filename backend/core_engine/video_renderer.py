@@ -4,11 +4,14 @@ touches Django (DESIGN §2); the engine itself lives in :mod:`core_engine.render
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Any
 
 from core_engine.audio_utils import AudioError, probe_audio
+from core_engine.camera import CameraError, CameraSettings
+from core_engine.presets import preview_settings, quality_encoder
 from core_engine.render.cache import prune_cache
 from core_engine.render.keys import cache_keys
 from core_engine.render.mix import MixSettings
@@ -18,7 +21,7 @@ from core_engine.render.progress import ProgressCallback
 from core_engine.render.shots import ShotSettings, Transition
 from core_engine.render_utils import project_output_dir
 
-__all__ = ["build_project_plan", "render_project"]
+__all__ = ["build_project_plan", "preview_paths", "render_preview", "render_project"]
 
 
 def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
@@ -40,8 +43,12 @@ def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
         except AudioError as exc:
             raise RenderError(f"Segment {n}: the narration {audio_path.name} could not be read ({exc}).") from None
     extras = tuple(Path(e.image_file.path) for e in seg.extra_images.order_by("position"))
+    try:
+        camera = CameraSettings.from_json(seg.camera or None)
+    except CameraError as exc:
+        raise RenderError(f"Segment {n}: the camera setting is invalid ({exc}).") from None
     if not captions:
-        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras)
+        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras, camera=camera)
     from api.word_timings import ensure_word_timings
 
     timings = ensure_word_timings(seg)
@@ -53,6 +60,7 @@ def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
         extras,
         seg.text_content,
         tuple(timings) if timings else None,
+        camera,
     )
 
 
@@ -67,16 +75,23 @@ def _shot_settings(project: Any) -> ShotSettings:
     )
 
 
+def _quality_encoder(quality: str) -> Any:
+    try:
+        return quality_encoder(quality or "standard")
+    except ValueError as exc:
+        raise RenderError(f"The project's quality setting is invalid ({exc}).") from None
+
+
 def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
     """The render plan of a stored project, its output file and its cache folder.
 
     The plan follows the project's segments ordered by ``sequence_index`` (image file and extra images, audio file
     and ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution, frame
-    rate, transition and shot limits, ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/
-    ``caption_style``, each segment's text and word timings) and the project's music, music volume, ducking and
-    loudness target (:class:`~core_engine.render.mix.MixSettings`). Output:
-    ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache: ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the
-    project folder).
+    rate, transition and shot limits, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera``
+    (its first image's shot), ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/``caption_style``,
+    each segment's text and word timings) and the project's music, music volume, ducking and loudness target
+    (:class:`~core_engine.render.mix.MixSettings`). Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
+    ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
 
     Raises:
         RenderError: the project does not exist or has no segments, or a segment lacks its image or narration or
@@ -99,6 +114,7 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         height=int(project.resolution_height),
         fps=int(project.framerate),
         zoom_intensity=float(GlobalSettings.load().zoom_intensity),
+        encoder=_quality_encoder(project.quality),
         captions=caption_options(project),
     )
     mix = MixSettings(
@@ -133,4 +149,29 @@ def render_project(project_id: str, on_progress: ProgressCallback | None = None)
     plan, output, cache_dir = build_project_plan(project_id)
     result = render_plan(plan, output, on_progress, cache_dir)
     prune_cache(cache_dir, cache_keys(plan))
+    return result
+
+
+def preview_paths(media_root: Path, project_id: str) -> tuple[Path, Path]:
+    """Where a project's quick preview lives: ``(MEDIA_ROOT/projects/<id>/preview/preview.mp4, its own cache folder
+    MEDIA_ROOT/projects/<id>/preview/cache)`` — apart from the real render's ``output/`` and ``cache/``."""
+    folder = media_root / "projects" / str(project_id) / "preview"
+    return folder / "preview.mp4", folder / "cache"
+
+
+def render_preview(project_id: str, on_progress: ProgressCallback | None = None) -> RenderResult:
+    """Render a stored project's quick preview: the same plan as :func:`render_project` at the draft settings of
+    :func:`core_engine.presets.preview_settings` (480p, ≤ 15 fps, x264 ultrafast), written to
+    :func:`preview_paths` with its own cache. The real render's cache, manifest and ``final.mp4`` are not touched.
+
+    Raises:
+        RenderError, RenderCancelled: as :func:`render_project`.
+    """
+    from django.conf import settings as django_settings
+
+    plan, _, _ = build_project_plan(project_id)
+    draft = dataclasses.replace(plan, settings=preview_settings(plan.settings))
+    output, cache_dir = preview_paths(Path(django_settings.MEDIA_ROOT), project_id)
+    result = render_plan(draft, output, on_progress, cache_dir)
+    prune_cache(cache_dir, cache_keys(draft))
     return result

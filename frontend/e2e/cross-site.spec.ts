@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 
 import { makeTestPng } from "./helpers/png";
+import { makeWav } from "./helpers/wav";
 
 /**
  * Issue 9, row 1: a page on another origin (any site the user visits) must not be able to change anything through
@@ -12,29 +13,6 @@ import { makeTestPng } from "./helpers/png";
  */
 
 const BACKEND = process.env.STORYREEL_E2E_BACKEND_URL ?? "http://127.0.0.1:8765";
-
-/** A mono 16-bit PCM WAV of `seconds` of a quiet tone. */
-function makeWav(seconds: number, sampleRate = 16000): Buffer {
-  const samples = Math.round(seconds * sampleRate);
-  const data = Buffer.alloc(samples * 2);
-  for (let i = 0; i < samples; i += 1) {
-    data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / sampleRate)), i * 2);
-  }
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0, "ascii");
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write("WAVEfmt ", 8, "ascii");
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(sampleRate, 24);
-  header.writeUInt32LE(sampleRate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36, "ascii");
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
 
 function attackPage(projectId: string): string {
   return `<!doctype html>

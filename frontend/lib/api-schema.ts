@@ -182,6 +182,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/projects/{id}/preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The quick preview draft: its task's state and progress, and the URL of the last good draft. */
+    get: operations["projects_preview_retrieve"];
+    put?: never;
+    /** @description Render a low-resolution draft (480p, at most 15 fps, fast settings) in the background, as task `preview_<id>`. It has its own folder and cache: the real render's video, cache and status are untouched. */
+    post: operations["projects_preview_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/projects/{id}/render/": {
     parameters: {
       query?: never;
@@ -323,6 +341,26 @@ export interface paths {
     patch: operations["segments_partial_update"];
     trace?: never;
   };
+  "/api/segments/{id}/camera-preview/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * @description The first or last frame of the segment's shot as the render will frame it (its camera, the project's
+     *     shape), as a JPEG of at most 640 pixels a side.
+     */
+    get: operations["segments_camera_preview_retrieve"];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/segments/{id}/generate-audio/": {
     parameters: {
       query?: never;
@@ -461,6 +499,30 @@ export interface components {
     BackendEnum: "embedded" | "celery";
     /** @enum {string} */
     BackgroundEnum: "none" | "box" | "outline";
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    Camera: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
+    /** @description A segment's camera (``core_engine.camera.CameraSettings``). */
+    CameraRequest: {
+      /** @description auto (default): face-aware; without faces the classic Ken Burns move, fixed per segment. */
+      motion: components["schemas"]["MotionEnum"];
+      /** @description [x, y] in 0–1 image coordinates (0,0 = top-left): where a zoom in ends / a zoom out starts. */
+      focus: number[] | null;
+      /**
+       * Format: double
+       * @description Tightest zoom factor; null = the global zoom_intensity.
+       */
+      strength: number | null;
+    };
     /** @description 409 of ``POST /projects/{id}/cancel/``: no render of the project is queued or running. */
     CancelConflict: {
       error: string;
@@ -629,7 +691,7 @@ export interface components {
     ImportSegmentRequest: {
       /** @description Narration text; must not be empty. */
       text_content: string;
-      /** @description What the picture should show. */
+      /** @description What the picture should show; empty or null for none. */
       image_prompt?: string | null;
     };
     /** @description ``GET /jobs/{id}/``: one background job (DESIGN §5). */
@@ -668,6 +730,8 @@ export interface components {
     };
     /** @enum {integer} */
     LoudnessTargetEnum: -14 | -16 | -23;
+    /** @enum {string} */
+    MotionEnum: "auto" | "zoom_in" | "zoom_out" | "pan_left" | "pan_right" | "pan_up" | "pan_down" | "still";
     /** @description 202 of ``POST /segments/{id}/generate-audio/``. */
     NarrationTaskResponse: {
       /** @description tts_<segment id> */
@@ -753,6 +817,8 @@ export interface components {
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
       caption_mode?: components["schemas"]["CaptionModeEnum"];
       caption_style?: components["schemas"]["CaptionStyleRequest"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -765,6 +831,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /**
      * @description Multipart body of ``PATCH /segments/{id}/``: an image and/or a narration recording (checked server-side:
@@ -778,6 +845,29 @@ export interface components {
     };
     /** @enum {string} */
     PositionEnum: "bottom" | "middle";
+    /** @description ``GET /projects/{id}/preview/``, and the 202 of ``POST``: the quick preview draft of a project. */
+    PreviewStatus: {
+      /** @description preview_<project id> */
+      task_id: string;
+      /** @description NONE: no preview made yet. */
+      status: components["schemas"]["PreviewStatusStatusEnum"];
+      progress: components["schemas"]["ProgressRecord"] | null;
+      /** @description URL path of the draft MP4 when COMPLETED. */
+      preview_url: string | null;
+      /** @description Pixels of the draft. */
+      width: number | null;
+      /** @description Pixels of the draft. */
+      height: number | null;
+      fps: number | null;
+      /**
+       * Format: double
+       * @description How long the draft took to render.
+       */
+      render_seconds: number | null;
+      error: string | null;
+    };
+    /** @enum {string} */
+    PreviewStatusStatusEnum: "NONE" | "PENDING" | "RUNNING" | "COMPLETED" | "FAILED";
     /** @description ``core_engine.render.progress.ProgressRecord`` as JSON: the ``progress`` of both status endpoints. */
     ProgressRecord: {
       /** @description Segments completely done. */
@@ -841,6 +931,8 @@ export interface components {
       caption_mode: components["schemas"]["CaptionModeEnum"];
       caption_style: components["schemas"]["CaptionStyle"];
       readonly caption_files: components["schemas"]["CaptionFiles"] | null;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
     };
     /** @description A project with its ``segments`` in story order. */
     ProjectDetail: {
@@ -881,6 +973,8 @@ export interface components {
       caption_mode: components["schemas"]["CaptionModeEnum"];
       caption_style: components["schemas"]["CaptionStyle"];
       readonly caption_files: components["schemas"]["CaptionFiles"] | null;
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality: components["schemas"]["QualityEnum"];
       readonly segments: components["schemas"]["Segment"][];
     };
     /**
@@ -914,9 +1008,13 @@ export interface components {
       loudness_target?: components["schemas"]["LoudnessTargetEnum"];
       caption_mode?: components["schemas"]["CaptionModeEnum"];
       caption_style?: components["schemas"]["CaptionStyleRequest"];
+      /** @description Encoder preset: standard (H.264 8000 kb/s), high (CRF 18), small (about a third of the size). */
+      quality?: components["schemas"]["QualityEnum"];
     };
     /** @enum {string} */
     ProjectStatus: "DRAFT" | "PROCESSING" | "COMPLETED" | "FAILED";
+    /** @enum {string} */
+    QualityEnum: "standard" | "high" | "small";
     /** @description ``GET /ready/`` (200 ready, 503 not): each check is ``"ok"`` or the reason it failed. */
     ReadyResponse: {
       ready: boolean;
@@ -1010,6 +1108,7 @@ export interface components {
       /** @description Unlocked, with text, and without narration or with narration of an older text. */
       readonly needs_narration: boolean;
       is_locked: boolean;
+      camera: components["schemas"]["Camera"];
     };
     /**
      * @description A segment. ``image_file``/``audio_file`` are absolute URLs (or null); files are uploaded by a multipart
@@ -1022,6 +1121,7 @@ export interface components {
       text_content?: string;
       image_prompt?: string;
       is_locked?: boolean;
+      camera?: components["schemas"]["CameraRequest"];
     };
     /** @enum {string} */
     StateEnum: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
@@ -1209,6 +1309,15 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["PaginatedProjectList"];
+        };
+      };
+      /** @description No such page. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
         };
       };
     };
@@ -1704,6 +1813,131 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  projects_preview_retrieve: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  projects_preview_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this project. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["PreviewStatus"];
+        };
+      };
+      /** @description Segments lack an image or narration. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["RenderValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Server-side failure, e.g. ffmpeg missing (details in the server log). */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Not enough free disk space for the render. */
+      507: {
         headers: {
           [name: string]: unknown;
         };
@@ -2280,6 +2514,50 @@ export interface operations {
       };
       /** @description The request body is larger than the documented limit. */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_camera_preview_retrieve: {
+    parameters: {
+      query?: {
+        /** @description Which end of the shot. */
+        frame?: "first" | "last";
+      };
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The frame as JPEG. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "image/jpeg": string;
+        };
+      };
+      /** @description Invalid input: `error` names the field and the reason. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description No such object. */
+      404: {
         headers: {
           [name: string]: unknown;
         };

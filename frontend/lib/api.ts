@@ -3,6 +3,7 @@ import axios, { type AxiosProgressEvent, type AxiosRequestConfig } from "axios";
 import { getApiBaseUrl, getApiToken, toAbsoluteMediaUrl } from "@/lib/config";
 import type {
   ApiErrorBody,
+  CancelResponse,
   GenerateAllNarrationRequest,
   GenerateAllNarrationResponse,
   GlobalSettings,
@@ -11,6 +12,7 @@ import type {
   ImportStoryRequest,
   NarrationTaskResponse,
   Paginated,
+  PreviewStatus,
   Project,
   ProjectCreateRequest,
   ProjectDetail,
@@ -255,19 +257,44 @@ export const renderProject = (projectId: string) =>
 export const getRenderStatus = (projectId: string) =>
   request<RenderStatusResponse>({ method: "GET", url: `/projects/${projectId}/status/` });
 
-/** The attachment endpoint: navigating to it downloads `<project title>.mp4` without leaving the page. */
-export const getDownloadUrl = (projectId: string) => {
-  const url = `${getApiBaseUrl()}/api/projects/${projectId}/download/`;
-  // A navigation cannot send an Authorization header; the API accepts the token as a query parameter here only.
+/** Stops the project's render: 202 (queued → stopped at once; running → stops within 2 s), 409 when none runs. */
+export const cancelRender = (projectId: string) =>
+  request<CancelResponse>({ method: "POST", url: `/projects/${projectId}/cancel/`, data: {} });
+
+/** Appends the API token as `access_token` (accepted on GETs of the download and job-log links only). */
+function withAccessToken(url: string): string {
+  // A navigation cannot send an Authorization header; the API accepts the token as a query parameter there only.
   const token = getApiToken();
   return token ? `${url}?access_token=${encodeURIComponent(token)}` : url;
-};
+}
+
+/** The full log of a job as plain text (`GET /jobs/{id}/log/`), as a link the browser can open. */
+export const getJobLogUrl = (jobId: string) =>
+  withAccessToken(`${getApiBaseUrl()}/api/jobs/${encodeURIComponent(jobId)}/log/`);
+
+/** The attachment endpoint: navigating to it downloads `<project title>.mp4` without leaving the page. */
+export const getDownloadUrl = (projectId: string) =>
+  withAccessToken(`${getApiBaseUrl()}/api/projects/${projectId}/download/`);
 
 /** Absolute URL of a rendered video from the URL-relative `output_url`. */
 export const getVideoUrl = (outputUrl: string) => toAbsoluteMediaUrl(outputUrl);
 
 /** Absolute URL of a caption file (`caption_files.srt` / `.vtt`, URL-relative media paths). */
 export const getCaptionsUrl = (mediaPath: string) => toAbsoluteMediaUrl(mediaPath);
+
+// ── Quick preview and camera stills ───────────────────────────────────────────────────────────────
+
+/** Start the quick preview draft (480p, fast settings); it never replaces the rendered video. */
+export const startPreview = (projectId: string) =>
+  request<PreviewStatus>({ method: "POST", url: `/projects/${projectId}/preview/`, data: {} });
+
+export const getPreviewStatus = (projectId: string) =>
+  request<PreviewStatus>({ method: "GET", url: `/projects/${projectId}/preview/` });
+
+/** JPEG of the first or last frame of a segment's shot, as the render frames it; `version` busts the browser cache
+ * when the camera, the image or the format changed. */
+export const getCameraPreviewUrl = (segmentId: string, frame: "first" | "last", version: string) =>
+  `${getApiBaseUrl()}/api/segments/${segmentId}/camera-preview/?frame=${frame}&v=${encodeURIComponent(version)}`;
 
 // ── Settings ──────────────────────────────────────────────────────────────────────────────────────
 

@@ -55,6 +55,21 @@ export type RenderTriggerResponse = Schemas["RenderTriggerResponse"];
 export type RenderValidationError = Schemas["RenderValidationError"];
 export type RenderConflictError = Schemas["RenderConflictError"];
 export type RenderStatusResponse = Schemas["RenderStatusResponse"];
+/** 202 of `POST /projects/{id}/cancel/`: the status keys plus `cancel` ("cancelled" for a queued render, "cancelling"
+ * for a running one: keep polling until the status leaves PROCESSING). */
+export type CancelResponse = Schemas["CancelResponse"];
+/** 409 of `POST /projects/{id}/cancel/`: nothing of the project is queued or running. */
+export type CancelConflict = Schemas["CancelConflict"];
+/** `GET /jobs/{id}/`: a background job's record with its last 200 log lines and `log_url`. */
+export type Job = Schemas["Job"];
+
+/** A segment's camera: `motion`, `focus` ([x, y] in 0–1 image coordinates or null), `strength` (zoom 1–2 or null). */
+export type Camera = Schemas["Camera"];
+export type CameraMotion = Camera["motion"];
+/** Encoder preset of a project's render. */
+export type Quality = Schemas["QualityEnum"];
+/** The quick preview draft of a project (`GET|POST /projects/{id}/preview/`). */
+export type PreviewStatus = Schemas["PreviewStatus"];
 
 export type TaskState = Schemas["TaskState"];
 export type NarrationTaskResponse = Schemas["NarrationTaskResponse"];

@@ -22,6 +22,7 @@ export function makeSegment(overrides: Partial<Segment> = {}): Segment {
     word_timings: null,
     needs_narration: false,
     is_locked: false,
+    camera: { motion: "auto", focus: null, strength: null },
     ...overrides,
   };
 }
@@ -55,6 +56,7 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     transition: { kind: "cut", duration: 0.5 },
     min_shot: 2.5,
     max_shot: 8.0,
+    quality: "standard",
     music_file: null,
     music_volume: -18,
     ducking: true,

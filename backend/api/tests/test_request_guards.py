@@ -4,6 +4,7 @@ the same text rules on every path (row 10) and the exposed-address refusal of ``
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -107,6 +108,11 @@ def test_with_a_token_every_api_request_needs_it_except_health(client: APIClient
     assert client.get(f"{download}?access_token=tok-123").status_code == 404  # passed the guard: no video yet
     assert client.get(f"{download}?access_token=nope").status_code == 401
     assert client.get(f"{PROJECTS_URL}?access_token=tok-123").status_code == 401
+    # …and so may the link to a job's full log (the web app's "Full log" link on a failed render)
+    log = f"/api/jobs/{uuid.uuid4()}/log/"
+    assert client.get(f"{log}?access_token=tok-123").status_code == 404  # passed the guard: no such job
+    assert client.get(f"{log}?access_token=nope").status_code == 401
+    assert client.get(f"/api/jobs/{uuid.uuid4()}/?access_token=tok-123").status_code == 401
 
 
 @override_settings(STORYREEL_API_TOKEN="")

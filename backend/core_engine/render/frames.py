@@ -16,7 +16,8 @@ from typing import Any
 
 from PIL import Image
 
-from core_engine.ken_burns import CameraPath, YuvPlanes, motion_for, plan_camera, prepare_yuv_planes, render_yuv_frame
+from core_engine.camera import shot_path_for_image
+from core_engine.ken_burns import CameraPath, YuvPlanes, prepare_yuv_planes, render_yuv_frame
 from core_engine.render.ffmpeg import strip_folders
 from core_engine.render.plan import PlanSegment, RenderError, RenderSettings
 from core_engine.render.shots import Clip, Shot
@@ -62,7 +63,8 @@ class SegmentJob:
         """:attr:`clip`, or the whole-segment clip it stands for."""
         if self.clip is not None:
             return self.clip
-        shot = Shot(self.index, 0, Path(self.segment.image_path), self.segment.segment_id, 0, self.frames)
+        seg = self.segment
+        shot = Shot(self.index, 0, Path(seg.image_path), seg.segment_id, 0, self.frames, camera=seg.camera)
         return Clip("shot", self.index, 0, self.frames, (shot,), whole_segment=True)
 
 
@@ -159,14 +161,18 @@ class PreparedShot:
 
 
 def prepare_shot(shot: Shot, settings: RenderSettings) -> PreparedShot:
-    """Load ``shot``'s image and prepare its camera path (motion from ``shot.motion_id``) and working planes.
+    """Load ``shot``'s image and prepare its camera path (its ``camera`` settings, :func:`core_engine.camera.
+    shot_path_for_image`; ``auto`` without faces moves as ``shot.motion_id`` decides) and working planes.
 
     Raises:
         RenderError: the image is unreadable or too large ("Segment N: …").
     """
     image = load_segment_image(shot.segment_index, shot.image_path)
     size = (settings.width, settings.height)
-    path = plan_camera(image.size, size, settings.zoom_intensity, motion_for(shot.motion_id))
+    try:
+        path = shot_path_for_image(image, shot.image_path, size, shot.camera, settings.zoom_intensity, shot.motion_id)
+    except OSError as exc:
+        raise RenderError(f"Segment {shot.segment_index + 1}: the image could not be read ({exc}).") from None
     planes = prepare_yuv_planes(image, path)
     del image  # only the working planes stay alive while frames are made
     return PreparedShot(path, planes, shot.path_frames)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core_engine.camera import CameraSettings, camera_key_fields
 from core_engine.ken_burns import motion_for
 from core_engine.render.cache import file_sha256, make_key
 from core_engine.render.loudness import NARRATION_REF_LUFS
@@ -53,23 +54,28 @@ def segment_cache_key(
     """Cache key (SHA-256 hex) of one encoded segment.
 
     It covers everything that decides the segment's pixels and bytes: the image file's content hash, the frame
-    count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the video
-    encoder settings, :data:`ENGINE_VERSION` and the ffmpeg version, and, with captions on, the segment's burned-in
-    caption events and style (:func:`~core_engine.render.subtitles.segment_caption_fields`). It does not cover the
-    narration (beyond the frame count), the file's name or location, or anything else about the project.
+    count, the output size and fps, the zoom intensity, the camera motion derived from the segment id, the segment's
+    camera settings (:func:`core_engine.camera.camera_key_fields`), the video encoder settings, :data:`ENGINE_VERSION`
+    and the ffmpeg version, and, with captions on, the segment's burned-in caption events and style
+    (:func:`~core_engine.render.subtitles.segment_caption_fields`). It does not cover the narration (beyond the frame
+    count), the file's name or location, or anything else about the project.
 
     Raises:
         OSError: the image cannot be read for hashing (when ``image_sha256`` is not given).
     """
     if image_sha256 is None:
         image_sha256 = file_sha256(segment.image_path)
-    return _segment_key(
-        image_sha256, segment.segment_id, frame_count, settings, segment_caption_fields(segment, frame_count, settings)
-    )
+    captions = segment_caption_fields(segment, frame_count, settings)
+    return _segment_key(image_sha256, segment.segment_id, segment.camera, frame_count, settings, captions)
 
 
 def _segment_key(
-    image_sha256: str, motion_id: str, frame_count: int, settings: RenderSettings, captions: dict[str, Any] | None
+    image_sha256: str,
+    motion_id: str,
+    camera: CameraSettings,
+    frame_count: int,
+    settings: RenderSettings,
+    captions: dict[str, Any] | None,
 ) -> str:
     payload: dict[str, Any] = {
         "kind": "segment",
@@ -82,6 +88,7 @@ def _segment_key(
         "fps": int(settings.fps),
         "zoom": float(settings.zoom_intensity),
         "motion": asdict(motion_for(motion_id)),
+        "camera": camera_key_fields(camera),
         "encoder": settings.encoder.video_fields(),
     }
     if captions is not None:
@@ -94,6 +101,7 @@ def _shot_identity(shot: Shot, image_sha256: str) -> dict[str, object]:
     return {
         "image": image_sha256,
         "motion": asdict(motion_for(shot.motion_id)),
+        "camera": camera_key_fields(shot.camera),
         "path_frames": shot.path_frames,
     }
 
@@ -115,7 +123,7 @@ def clip_cache_key(
     caption_fields = caption_key_fields(captions, settings)
     if clip.whole_segment:
         shot = clip.shots[0]
-        return _segment_key(image_sha256[0], shot.motion_id, clip.frames, settings, caption_fields)
+        return _segment_key(image_sha256[0], shot.motion_id, shot.camera, clip.frames, settings, caption_fields)
     parts = [
         {**_shot_identity(shot, h), "offset": clip.path_offset(n)}
         for n, (shot, h) in enumerate(zip(clip.shots, image_sha256, strict=True))

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from core_engine.render.mix import MixSettings
     from core_engine.render.shots import ShotSettings
 
+from core_engine.camera import CameraSettings
 from core_engine.captions import CaptionOptions
 
 __all__ = [
@@ -51,7 +52,9 @@ class EncoderSettings:
     ``medium``'s CPU for 0.35 VMAF. ``tune psnr`` (adaptive quantisation and psycho-visual optimisations off) spends
     no bits on texture "grain" that a slow camera move does not need. The benchmark (``bench/render_bench.py``)
     re-measures this on the corpus story against the ``medium`` floor. ``x264_params`` is passed as
-    ``-x264-params`` when not empty.
+    ``-x264-params`` when not empty. Rate control is ``bitrate`` (average, ``-b:v``) or, when ``crf`` is set, constant
+    quality (``-crf``; ``bitrate`` is then ignored); ``maxrate``/``bufsize`` optionally cap the rate (VBV). Named
+    presets: :mod:`core_engine.presets`.
     """
 
     codec: str = "libx264"
@@ -63,6 +66,9 @@ class EncoderSettings:
     audio_codec: str = "aac"
     audio_bitrate: str = "192k"
     audio_sample_rate: int = 48000
+    crf: int | None = None
+    maxrate: str | None = None
+    bufsize: str | None = None
 
     def video_fields(self) -> dict[str, Any]:
         """The fields that decide the encoded video stream (part of every segment's cache key)."""
@@ -73,16 +79,26 @@ class EncoderSettings:
             "tune": self.tune,
             "x264_params": self.x264_params,
             "pixel_format": self.pixel_format,
+            "crf": self.crf,
+            "maxrate": self.maxrate,
+            "bufsize": self.bufsize,
         }
 
+    def rate_args(self) -> list[str]:
+        """ffmpeg rate-control options: ``-crf N`` or ``-b:v RATE``, plus ``-maxrate``/``-bufsize`` when set."""
+        args = ["-crf", str(self.crf)] if self.crf is not None else ["-b:v", self.bitrate]
+        if self.maxrate:
+            args += ["-maxrate", self.maxrate, "-bufsize", self.bufsize or self.maxrate]
+        return args
+
     def video_args(self) -> list[str]:
-        """ffmpeg output options selecting the video encoder: codec, preset, tune, x264 parameters, bitrate."""
+        """ffmpeg output options selecting the video encoder: codec, preset, tune, x264 parameters, rate control."""
         args = ["-c:v", self.codec, "-preset", self.preset]
         if self.tune:
             args += ["-tune", self.tune]
         if self.x264_params:
             args += ["-x264-params", self.x264_params]
-        return [*args, "-b:v", self.bitrate]
+        return [*args, *self.rate_args()]
 
 
 @dataclass(frozen=True)
@@ -105,7 +121,8 @@ class PlanSegment:
     narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long);
     up to two ``extra_images`` shown after the first (shared time: :mod:`core_engine.render.shots`); for captions,
     its ``text`` and ``word_timings`` (``[{"word", "start", "end"}]``, seconds from the segment start, or
-    ``None``)."""
+    ``None``); and its first image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``; the
+    extra images use ``auto``)."""
 
     segment_id: str
     image_path: Path
@@ -114,6 +131,7 @@ class PlanSegment:
     extra_images: tuple[Path, ...] = ()
     text: str = ""
     word_timings: tuple[Mapping[str, Any], ...] | None = None
+    camera: CameraSettings = CameraSettings()  # noqa: RUF009  (frozen, immutable: one shared default is safe)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from core_engine.camera import CameraSettings
 from core_engine.render.plan import RenderError, RenderPlan, SegmentSpan
 
 __all__ = [
@@ -123,7 +124,8 @@ def motion_id(segment_id: str, image_index: int) -> str:
 class Shot:
     """One image on screen: image ``image_index`` of segment ``segment_index`` (both 0-based), frames ``[start,
     end)`` of the video, and the half-transitions ``lead_in`` / ``lead_out`` (frames) it shares with the shots before
-    and after. Its camera path has :attr:`path_frames` frames and starts at video frame ``start − lead_in``."""
+    and after; ``camera`` is its image's camera settings (the segment's for its first image, ``auto`` for the others).
+    Its camera path has :attr:`path_frames` frames and starts at video frame ``start − lead_in``."""
 
     segment_index: int
     image_index: int
@@ -133,6 +135,7 @@ class Shot:
     end: int
     lead_in: int = 0
     lead_out: int = 0
+    camera: CameraSettings = CameraSettings()  # noqa: RUF009  (frozen, immutable: one shared default is safe)
 
     @property
     def frames(self) -> int:
@@ -182,7 +185,15 @@ def _segment_shots(plan: RenderPlan, index: int, span: SegmentSpan, t0: float, s
     bounds += [math.floor((t0 + j * seg.duration / k) * fps + 0.5) for j in range(1, k)]
     bounds.append(span.end_frame)
     return [
-        Shot(index, j, images[j], motion_id(seg.segment_id, j), bounds[j], bounds[j + 1])
+        Shot(
+            index,
+            j,
+            images[j],
+            motion_id(seg.segment_id, j),
+            bounds[j],
+            bounds[j + 1],
+            camera=seg.camera if j == 0 else CameraSettings(),
+        )
         for j in range(k)
         if bounds[j + 1] > bounds[j]
     ]

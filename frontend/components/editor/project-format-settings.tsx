@@ -5,10 +5,13 @@ import { useState } from "react";
 import { VideoFormatFields, type VideoFormat } from "@/components/video-format-fields";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldError } from "@/components/ui/field-error";
+import { FormField } from "@/components/ui/form-field";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { toApiError } from "@/lib/api";
-import type { ProjectDetail, ProjectUpdateRequest } from "@/lib/types";
+import type { ProjectDetail, ProjectUpdateRequest, Quality } from "@/lib/types";
+import { QUALITY_PRESETS } from "@/lib/video-formats";
 
-/** Output resolution and frame rate of the project; each change is saved at once. */
+/** Output resolution, frame rate and quality of the project; each change is saved at once. */
 export function ProjectFormatSettings({
   project,
   disabled,
@@ -26,27 +29,27 @@ export function ProjectFormatSettings({
     framerate: project.framerate,
   };
 
-  const change = async (next: VideoFormat) => {
+  const save = async (patch: ProjectUpdateRequest) => {
     setSaving(true);
     setError(null);
     try {
-      await onSave({
-        resolution_width: next.width,
-        resolution_height: next.height,
-        framerate: next.framerate,
-      });
+      await onSave(patch);
     } catch (caught) {
       const apiError = toApiError(caught);
       setError(
         apiError.fieldMessage("resolution_width") ??
           apiError.fieldMessage("resolution_height") ??
           apiError.fieldMessage("framerate") ??
+          apiError.fieldMessage("quality") ??
           apiError.message,
       );
     } finally {
       setSaving(false);
     }
   };
+  const change = (next: VideoFormat) =>
+    save({ resolution_width: next.width, resolution_height: next.height, framerate: next.framerate });
+  const qualityId = "project-quality";
 
   return (
     <Card>
@@ -61,6 +64,24 @@ export function ProjectFormatSettings({
           onChange={(next) => void change(next)}
           disabled={disabled || saving}
         />
+        <FormField id={qualityId} label="Quality">
+          <Select
+            value={project.quality}
+            disabled={disabled || saving}
+            onValueChange={(quality) => void save({ quality: quality as Quality })}
+          >
+            <SelectTrigger id={qualityId}>
+              <SelectValue />
+            </SelectTrigger>
+            <SelectContent>
+              {QUALITY_PRESETS.map((q) => (
+                <SelectItem key={q.value} value={q.value}>
+                  {q.label} · {q.hint}
+                </SelectItem>
+              ))}
+            </SelectContent>
+          </Select>
+        </FormField>
         <FieldError>{error}</FieldError>
       </CardContent>
     </Card>

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { AutosaveTextarea } from "@/components/editor/autosave-textarea";
 import { CopyButton } from "@/components/editor/copy-button";
 import { DeleteSegmentButton } from "@/components/editor/delete-segment-button";
+import { SegmentCamera } from "@/components/editor/segment-camera";
 import { SegmentImageDropZone } from "@/components/editor/segment-image-drop-zone";
 import { SegmentImages } from "@/components/editor/segment-images";
 import { SegmentNarration } from "@/components/editor/segment-narration";
@@ -157,7 +158,7 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
         </p>
       )}
       <div className="grid gap-5 p-4 md:grid-cols-[minmax(0,16rem)_minmax(0,1fr)]">
-        <div className="grid content-start gap-3">
+        <div className="grid content-start gap-4">
           <SegmentImageDropZone
             segmentNumber={number}
             imageUrl={segment.image_file}
@@ -173,6 +174,12 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
             onAdd={(file, onProgress) => addImage(segment.id, file, onProgress)}
             onRemove={(index) => removeImage(segment.id, index)}
             onReorder={(order) => reorderImages(segment.id, order)}
+          />
+          <SegmentCamera
+            segment={segment}
+            segmentNumber={number}
+            disabled={!editable}
+            onSave={(camera) => saveSegment(segment.id, { camera })}
           />
         </div>
         <div className="grid content-start gap-4">

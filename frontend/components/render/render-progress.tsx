@@ -1,8 +1,9 @@
 "use client";
 
-import { Loader2Icon, WifiOffIcon } from "lucide-react";
+import { Loader2Icon, SquareIcon, WifiOffIcon } from "lucide-react";
 import { useEffect } from "react";
 
+import { Button } from "@/components/ui/button";
 import { Progress } from "@/components/ui/progress";
 import { useAppStore } from "@/lib/store";
 import type { ProgressRecord } from "@/lib/types";
@@ -19,15 +20,19 @@ export function formatEta(seconds: number): string {
 }
 
 /**
- * Live progress of the project's render. While the render runs it polls the status endpoint every 3 s
- * (through the render store); polling stops when the render completes or fails, and when this unmounts.
+ * Live progress of the project's render, with Cancel next to the bar. While the render runs it polls the status
+ * endpoint every 3 s (through the render store); polling stops when the render completes, fails or is cancelled,
+ * and when this unmounts. Cancel reads "Cancelling…" and is disabled from the click until the render has stopped.
  */
 export function RenderProgress({ projectId }: { projectId: string }) {
   const renderStatus = useAppStore((s) => s.renderStatus);
   const progress = useAppStore((s) => s.renderProgress);
   const pollError = useAppStore((s) => s.pollError);
+  const cancelling = useAppStore((s) => s.renderCancelling);
+  const cancelError = useAppStore((s) => s.cancelError);
   const pollRenderStatus = useAppStore((s) => s.pollRenderStatus);
   const stopPolling = useAppStore((s) => s.stopPolling);
+  const cancelRender = useAppStore((s) => s.cancelRender);
 
   const rendering = renderStatus === "rendering";
   useEffect(() => {
@@ -41,7 +46,9 @@ export function RenderProgress({ projectId }: { projectId: string }) {
   const phase =
     renderStatus === "validating"
       ? "Checking segments…"
-      : (progress?.current_phase ?? "Waiting for the render to start…");
+      : cancelling
+        ? "Cancelling the render…"
+        : (progress?.current_phase ?? "Waiting for the render to start…");
   const percentage = progress?.percentage ?? 0;
 
   return (
@@ -59,7 +66,31 @@ export function RenderProgress({ projectId }: { projectId: string }) {
           </span>
         )}
       </div>
-      <Progress value={percentage} aria-label="Render progress" aria-valuetext={`${percentage}%`} />
+      <div className="flex items-center gap-3">
+        <Progress
+          className="flex-1"
+          value={percentage}
+          aria-label="Render progress"
+          aria-valuetext={`${percentage}%`}
+        />
+        {/* Only once the server has accepted the render: before that there is nothing to cancel. */}
+        {rendering && (
+          <Button
+            variant="outline"
+            size="sm"
+            disabled={cancelling}
+            aria-busy={cancelling || undefined}
+            onClick={() => void cancelRender(projectId)}
+          >
+            {cancelling ? (
+              <Loader2Icon className="animate-spin" aria-hidden="true" />
+            ) : (
+              <SquareIcon className="size-3 fill-current" aria-hidden="true" />
+            )}
+            {cancelling ? "Cancelling…" : "Cancel"}
+          </Button>
+        )}
+      </div>
       <p
         className="text-sm text-muted-foreground tabular-nums"
         role="status"
@@ -68,6 +99,11 @@ export function RenderProgress({ projectId }: { projectId: string }) {
       >
         {progress ? describeRenderProgress(progress) : "Preparing render…"}
       </p>
+      {cancelError && (
+        <p className="text-xs text-destructive" role="alert">
+          {cancelError}
+        </p>
+      )}
       {pollError && (
         <p className="flex items-center gap-2 text-xs text-destructive" role="alert">
           <WifiOffIcon className="size-3.5" aria-hidden="true" />

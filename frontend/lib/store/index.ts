@@ -11,7 +11,13 @@ export type { AppState, LoadStatus } from "@/lib/store/types";
 export type { BatchNarration } from "@/lib/store/narration-slice";
 export { NARRATION_POLL_INTERVAL_MS } from "@/lib/store/narration-slice";
 export type { RenderUiStatus } from "@/lib/store/render-slice";
-export { RENDER_POLL_INTERVAL_MS } from "@/lib/store/render-slice";
+export {
+  CANCEL_POLL_INTERVAL_MS,
+  CANCELLED_KEPT_NOTICE,
+  CANCELLED_NOTICE,
+  NOTHING_TO_CANCEL_NOTICE,
+  RENDER_POLL_INTERVAL_MS,
+} from "@/lib/store/render-slice";
 
 /**
  * The app's one Zustand store, composed of slices (Zustand's slices pattern): the project list (dashboard), the

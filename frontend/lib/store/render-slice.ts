@@ -6,6 +6,14 @@ import type { ProgressRecord, Project, RenderStatusResponse, RenderValidationErr
 
 /** How often the render status is asked for while a render runs (the seeds' 3 s). */
 export const RENDER_POLL_INTERVAL_MS = 3_000;
+/** How often it is asked for after a cancel was accepted: the backend stops a running render within 2 s. */
+export const CANCEL_POLL_INTERVAL_MS = 1_000;
+
+/** Shown after a cancelled render when the server's status carries no phase text of its own. */
+export const CANCELLED_KEPT_NOTICE = "Render cancelled; the previous video is kept";
+export const CANCELLED_NOTICE = "Render cancelled";
+/** Shown when the cancel came too late (409: nothing of the project was queued or running any more). */
+export const NOTHING_TO_CANCEL_NOTICE = "There was no render to cancel: it had already ended.";
 
 export type RenderUiStatus = "idle" | "validating" | "rendering" | "completed" | "failed";
 
@@ -27,6 +35,16 @@ export interface RenderSlice {
   pollError: string | null;
   /** Bumped on every completion seen live; a cache-buster fallback for the video URL. */
   renderVersion: number;
+  /** The latest render job (`GET /jobs/{id}/`), as the status endpoint names it; null until known. */
+  renderJobId: string | null;
+  /** That job's last log lines (≤ 20), shown when a render fails. */
+  renderLogTail: string[];
+  /** True from a click on Cancel until the status leaves PROCESSING (or the cancel request fails). */
+  renderCancelling: boolean;
+  /** Why the last cancel request failed (network, 5xx); the render goes on and Cancel can be tried again. */
+  cancelError: string | null;
+  /** A note about how the last render ended without a new video, e.g. "Render cancelled". */
+  renderNotice: string | null;
   /** Adopts the render state recorded on a freshly loaded project (e.g. resume a render already running). */
   syncRenderFromProject: (project: Project) => void;
   /** POST /render/: 'validating' → 'rendering', or 'failed' with the reason. */
@@ -34,6 +52,15 @@ export interface RenderSlice {
   /** Polls GET /status/ every 3 s until COMPLETED, FAILED or stopPolling(). Idempotent per project. */
   pollRenderStatus: (projectId: string) => void;
   stopPolling: () => void;
+  /**
+   * POST /cancel/ for the running render: `renderCancelling` while the request and the stop are under way; after
+   * the 202 the status is polled every second until it leaves PROCESSING, then `renderNotice` says the outcome
+   * (COMPLETED: the previous video is kept; DRAFT: back to Export). A 409 (nothing runs any more) sets
+   * `renderNotice` to {@link NOTHING_TO_CANCEL_NOTICE} and refreshes the status; other errors set `cancelError`.
+   */
+  cancelRender: (projectId?: string) => Promise<void>;
+  /** Fills `renderJobId`/`renderLogTail` from GET /status/ when the project's last render FAILED (e.g. on load). */
+  loadRenderLog: (projectId: string) => Promise<void>;
   /** Starts a real download of `<project title>.mp4` through the backend's attachment endpoint. */
   downloadVideo: (projectId?: string) => void;
   resetRenderState: () => void;
@@ -50,6 +77,11 @@ const initialRenderData = {
   missingAudio: [],
   pollError: null,
   renderVersion: 0,
+  renderJobId: null,
+  renderLogTail: [],
+  renderCancelling: false,
+  cancelError: null,
+  renderNotice: null,
 } satisfies Partial<RenderSlice>;
 
 function isRenderValidationError(body: unknown): body is RenderValidationError {
@@ -68,6 +100,11 @@ function mergeProgress(previous: ProgressRecord | null, next: ProgressRecord | n
   return { ...next, percentage: Math.max(previous.percentage, next.percentage) };
 }
 
+/** Whether a status says the latest render was cancelled (the job's stage, or the progress record's). */
+function wasCancelled(response: RenderStatusResponse): boolean {
+  return response.stage === "CANCELLED" || response.progress?.stage === "CANCELLED";
+}
+
 export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
   /** The running status poller of this store instance, if any. */
   let poller: { projectId: string; stop: () => void } | null = null;
@@ -78,32 +115,51 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
   };
 
   const applyStatus = (response: RenderStatusResponse): PollDecision => {
+    const job = { renderJobId: response.job_id, renderLogTail: response.log_tail, pollError: null };
+    const cancelled = wasCancelled(response);
     switch (response.status) {
       case "PROCESSING":
         set((state) => ({
+          ...job,
           renderStatus: "rendering",
           renderProgress: mergeProgress(state.renderProgress, response.progress),
-          pollError: null,
         }));
         return "continue";
       case "COMPLETED":
         set((state) => ({
+          ...job,
           renderStatus: "completed",
           renderProgress: response.progress ?? state.renderProgress,
           outputUrl: response.output_url ?? state.outputUrl,
           renderError: null,
-          pollError: null,
-          renderVersion: state.renderVersion + 1,
+          renderCancelling: false,
+          // A cancelled re-render leaves the same video: no cache-busting reload of the player.
+          renderVersion: cancelled ? state.renderVersion : state.renderVersion + 1,
+          renderNotice: cancelled
+            ? (response.progress?.current_phase ?? CANCELLED_KEPT_NOTICE)
+            : state.renderNotice,
         }));
         void get().reloadProject(response.project_id);
         return "stop";
       case "FAILED":
-        set({ renderStatus: "failed", renderError: response.error ?? "The render failed.", pollError: null });
+        set({
+          ...job,
+          renderStatus: "failed",
+          renderError: response.error ?? "The render failed.",
+          renderCancelling: false,
+        });
         void get().reloadProject(response.project_id);
         return "stop";
       case "DRAFT":
-        // Nothing is rendering (e.g. the backend restarted): fall back to the idle state.
-        set({ renderStatus: "idle", renderProgress: null, pollError: null });
+        // Nothing is rendering (a cancelled render without an earlier video, or the backend restarted): idle.
+        set((state) => ({
+          ...job,
+          renderStatus: "idle",
+          renderProgress: null,
+          renderCancelling: false,
+          renderNotice: cancelled ? CANCELLED_NOTICE : state.renderNotice,
+        }));
+        if (cancelled) void get().reloadProject(response.project_id);
         return "stop";
     }
   };
@@ -128,6 +184,20 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
     }
   };
 
+  /** (Re)starts this store's status poller for the project at the given pace; the first tick runs at once. */
+  const startPoller = (projectId: string, intervalMs: number) => {
+    clearPoller();
+    let stopped = false;
+    const stop = startPolling(() => pollOnce(projectId, () => stopped), { intervalMs });
+    poller = {
+      projectId,
+      stop: () => {
+        stopped = true;
+        stop();
+      },
+    };
+  };
+
   return {
     ...initialRenderData,
 
@@ -140,6 +210,11 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
         missingImages: [],
         missingAudio: [],
         pollError: null,
+        cancelError: null,
+        renderCancelling: sameProject && project.status === "PROCESSING" && get().renderCancelling,
+        renderJobId: sameProject ? get().renderJobId : null,
+        renderLogTail: sameProject ? get().renderLogTail : [],
+        renderNotice: sameProject ? get().renderNotice : null,
       };
       switch (project.status) {
         case "PROCESSING":
@@ -179,6 +254,11 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
         missingAudio: [],
         pollError: null,
         renderProgress: null,
+        renderJobId: null,
+        renderLogTail: [],
+        renderCancelling: false,
+        cancelError: null,
+        renderNotice: null,
       });
       try {
         const response = await api.renderProject(projectId);
@@ -220,22 +300,46 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
 
     pollRenderStatus: (projectId) => {
       if (poller?.projectId === projectId) return;
-      clearPoller();
-      let stopped = false;
-      const stop = startPolling(() => pollOnce(projectId, () => stopped), {
-        intervalMs: RENDER_POLL_INTERVAL_MS,
-      });
-      poller = {
-        projectId,
-        stop: () => {
-          stopped = true;
-          stop();
-        },
-      };
+      startPoller(projectId, RENDER_POLL_INTERVAL_MS);
     },
 
     stopPolling: () => {
       clearPoller();
+    },
+
+    cancelRender: async (projectId) => {
+      const id = projectId ?? get().renderProjectId;
+      const { renderStatus, renderCancelling } = get();
+      if (!id || renderCancelling || renderStatus !== "rendering") return;
+      set({ renderCancelling: true, cancelError: null, renderNotice: null });
+      try {
+        const response = await api.cancelRender(id);
+        if (get().renderProjectId !== id) return; // another project was opened meanwhile
+        if (applyStatus(response) === "stop") clearPoller();
+        else startPoller(id, CANCEL_POLL_INTERVAL_MS);
+      } catch (error) {
+        if (get().renderProjectId !== id) return;
+        const apiError = toApiError(error);
+        if (apiError.status === 409) {
+          // The render ended on its own just before: show how it ended.
+          set({ renderCancelling: false, renderNotice: NOTHING_TO_CANCEL_NOTICE });
+          startPoller(id, RENDER_POLL_INTERVAL_MS);
+          return;
+        }
+        set({ renderCancelling: false, cancelError: `Could not cancel the render: ${apiError.message}` });
+      }
+    },
+
+    loadRenderLog: async (projectId) => {
+      try {
+        const response = await api.getRenderStatus(projectId);
+        const { renderProjectId, renderStatus } = get();
+        if (response.status !== "FAILED" || renderProjectId !== projectId || renderStatus !== "failed")
+          return;
+        set({ renderJobId: response.job_id, renderLogTail: response.log_tail });
+      } catch {
+        // The log is an extra: the failure itself is already shown.
+      }
     },
 
     downloadVideo: (projectId) => {

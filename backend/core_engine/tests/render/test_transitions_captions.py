@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core_engine.camera import CameraSettings
 from core_engine.captions import CaptionOptions, CaptionStyle
 from core_engine.render.keys import compute_keys
 from core_engine.render.mix import MixSettings
@@ -130,3 +131,15 @@ def test_editing_one_text_re_encodes_only_the_clips_showing_it(renders: dict) ->
     assert (again.rendered_clips, again.reused_clips) == (0, 7)
     assert compute_keys(louder).mix_key != compute_keys(edited).mix_key
     assert mp4_video_samples(again.output_path) == 72
+
+
+def test_a_segment_camera_moves_its_first_image_only(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, TEXTS, True)
+    segs = list(plan.segments)
+    segs[1] = dataclasses.replace(segs[1], camera=CameraSettings("pan_left"))
+    keys, panned = compute_keys(plan), compute_keys(dataclasses.replace(plan, segments=tuple(segs)))
+    changed = [
+        (c.kind, c.start) for c, k0, k1 in zip(keys.clips, keys.clip_keys, panned.clip_keys, strict=True) if k0 != k1
+    ]
+    # green (b's first image): its body and both its crossfades; blue (b's second image) keeps the auto camera
+    assert changed == [("transition", 10), ("shot", 26), ("transition", 28)]

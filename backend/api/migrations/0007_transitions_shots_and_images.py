@@ -10,7 +10,7 @@ import api.models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0005_project_captions"),
+        ("api", "0006_camera_camera_quality"),
     ]
 
     operations = [
