@@ -38,7 +38,7 @@ def corpus_plan(segments: int, width: int, height: int, fps: int, mix: MixSettin
     for i, item in enumerate(story["segments"][:segments]):
         audio = CORPUS / item["audio"]
         segs.append(PlanSegment(f"bench-{i}", CORPUS / item["image"], audio, probe_audio(audio).duration))
-    return RenderPlan(tuple(segs), RenderSettings(width, height, fps), mix)
+    return RenderPlan(tuple(segs), RenderSettings(width, height, fps), mix=mix)
 
 
 def timed_render(plan: RenderPlan, out: Path, cache: Path | None) -> tuple[float, int]:
@@ -70,7 +70,7 @@ def main() -> int:
             times["without music"].append(timed_render(plain_plan, work / "plain.mp4", None)[0])
             times["with music"].append(timed_render(music_plan, work / "music.mp4", None)[0])
         timed_render(music_plan, work / "cached.mp4", work / "cache")
-        louder = RenderPlan(music_plan.segments, music_plan.settings, MixSettings(CORPUS / MUSIC, music_volume=-10))
+        louder = RenderPlan(music_plan.segments, music_plan.settings, mix=MixSettings(CORPUS / MUSIC, music_volume=-10))
         remix_seconds, remix_encoded = timed_render(louder, work / "cached.mp4", work / "cache")
         plain = measure_file(work / "plain.mp4", true_peak=True)
         mixed = measure_file(work / "music.mp4", true_peak=True)

@@ -48,6 +48,12 @@ def segment_audio_upload(instance: Segment, filename: str) -> str:
     return _segment_upload_path(instance, filename, "audio")
 
 
+def default_transition() -> dict:
+    """A new project's transition: ``{"kind": "cut", "duration": 0.5}`` (seconds; see
+    :mod:`core_engine.render.shots`)."""
+    return {"kind": "cut", "duration": 0.5}
+
+
 def project_music_upload(instance: Project, filename: str) -> str:
     """Storage name for a project's background music: ``projects/<project>/music/<random><ext>``."""
     ext = Path(filename).suffix.lower()
@@ -83,6 +89,11 @@ class Project(models.Model):
     # Facts about the last good render for the preview: {duration (s), file_size (bytes), width, height, fps,
     # rendered_at (ISO 8601)}.
     output_info = models.JSONField(null=True, blank=True)
+    # Between every two shots: {"kind": cut|crossfade|fade_black|slide_left, "duration": seconds}; and the limits
+    # of a shot's length (seconds) when a segment's narration is shared among its images (core_engine.render.shots).
+    transition = models.JSONField(default=default_transition)
+    min_shot = models.FloatField(default=2.5)
+    max_shot = models.FloatField(default=8.0)
     # Background music (any audio format narration uploads accept), its level relative to the narration (dB, where
     # it plays at full level), whether it dips under the narration, and the final mix's loudness.
     music_file = models.FileField(upload_to=project_music_upload, max_length=500, blank=True, null=True)
@@ -171,6 +182,29 @@ class Segment(models.Model):
         """True when the segment needs (re)generated narration: unlocked, with text, and without narration or with
         narration generated from an older text (what ``generate-all-audio`` with its defaults narrates)."""
         return self.narration_skip_reason() is None
+
+
+def segment_extra_image_upload(instance: SegmentImage, filename: str) -> str:
+    """Storage name for a segment's extra image: ``projects/<project>/images/<segment>_<random><ext>``."""
+    ext = Path(filename).suffix.lower()
+    return f"projects/{instance.segment.project_id}/images/{instance.segment_id}_{uuid.uuid4().hex[:8]}{ext}"
+
+
+class SegmentImage(models.Model):
+    """An image a segment shows after its ``image_file`` (``position`` 1 or 2: the segment's second and third
+    image; at most 3 images a segment). The segment's narration time is shared among its images."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="extra_images")
+    position = models.PositiveSmallIntegerField()
+    image_file = models.FileField(upload_to=segment_extra_image_upload, max_length=500)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["segment", "position"], name="unique_extra_image_position")]
+
+    def __str__(self) -> str:
+        return f"{self.segment_id}/{self.position}"
 
 
 class GlobalSettings(models.Model):

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from api.captions import CaptionFilesField, CaptionStyleField
 from api.importers import MAX_PROMPT_LENGTH, MAX_RAW_TEXT_LENGTH, MAX_TEXT_LENGTH
 from api.models import GlobalSettings, LoudnessTarget, Project, ProjectStatus, Segment
+from api.picture_options import MAX_SHOT_LIMIT, MIN_SHOT_LIMIT, TransitionSerializer, validate_picture_options
 from api.schema import CameraField, OutputInfoField, StorySegmentsField, WordTimingSerializer
 from api.validators import validate_audio_upload
 from api.word_timings import current_word_timings
@@ -29,6 +30,7 @@ class SegmentSerializer(serializers.ModelSerializer):
     :attr:`Segment.needs_narration`."""
 
     image_file = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
     audio_file = serializers.SerializerMethodField()
     audio_matches_text = serializers.BooleanField(read_only=True, allow_null=True)
     word_timings = serializers.SerializerMethodField()
@@ -50,6 +52,7 @@ class SegmentSerializer(serializers.ModelSerializer):
             "text_content",
             "image_prompt",
             "image_file",
+            "images",
             "audio_file",
             "audio_duration",
             "audio_matches_text",
@@ -62,6 +65,13 @@ class SegmentSerializer(serializers.ModelSerializer):
 
     def get_image_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.image_file.url if obj.image_file else None)
+
+    def get_images(self, obj: Segment) -> list[str]:
+        """Every image of the segment in the order shown (absolute URLs): ``image_file`` first, then the extra
+        images (``POST /segments/{id}/images/``); at most 3."""
+        request = self.context.get("request")
+        files = ([obj.image_file] if obj.image_file else []) + [e.image_file for e in obj.extra_images.all()]
+        return [url for url in (_absolute(request, f.url) for f in files) if url]
 
     def get_audio_file(self, obj: Segment) -> str | None:
         return _absolute(self.context.get("request"), obj.audio_file.url if obj.audio_file else None)
@@ -104,6 +114,13 @@ class ProjectSerializer(serializers.ModelSerializer):
     )
     output_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    transition = TransitionSerializer(required=False)
+    min_shot = serializers.FloatField(
+        required=False, min_value=MIN_SHOT_LIMIT, max_value=MAX_SHOT_LIMIT, help_text="Shortest shot, seconds."
+    )
+    max_shot = serializers.FloatField(
+        required=False, min_value=MIN_SHOT_LIMIT, max_value=MAX_SHOT_LIMIT, help_text="Longest shot, seconds."
+    )
     music_file = MusicFileField(required=False, allow_null=True, max_length=None)
     music_volume = serializers.FloatField(required=False, min_value=-40.0, max_value=0.0)
     loudness_target = serializers.ChoiceField(
@@ -131,6 +148,9 @@ class ProjectSerializer(serializers.ModelSerializer):
             "render_error",
             "segment_count",
             "thumbnail_url",
+            "transition",
+            "min_shot",
+            "max_shot",
             "music_file",
             "music_volume",
             "ducking",
@@ -163,12 +183,18 @@ class ProjectSerializer(serializers.ModelSerializer):
         if music is not None:
             checked = validate_audio_upload(music, field="music_file")  # 400 {"music_file": [reason]}
             music.name = f"music{checked.ext}"  # stored under the detected container's extension
-        return attrs
+        return validate_picture_options(attrs, self.instance)
+
+    def create(self, validated_data: dict) -> Project:
+        return Project.objects.create(**validated_data)  # transition is a JSON value, not a nested object
 
     def update(self, instance: Project, validated_data: dict) -> Project:
-        """Save the changes; a replaced or removed music file is deleted once the row no longer points at it."""
+        """Save the changes (``transition`` is stored as a JSON value, not a nested object); a replaced or removed
+        music file is deleted once the row no longer points at it."""
         old_music = instance.music_file.name if instance.music_file else None
-        instance = super().update(instance, validated_data)
+        for key, value in validated_data.items():
+            setattr(instance, key, value)
+        instance.save()
         if old_music and "music_file" in validated_data and instance.music_file.name != old_music:
             storage = instance.music_file.storage
             transaction.on_commit(lambda: storage.delete(old_music))
@@ -222,6 +248,19 @@ class ReorderSerializer(serializers.Serializer):
     """``POST /projects/{id}/reorder/`` body: every segment id of the project, in the new order."""
 
     segment_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    """``POST /segments/{id}/images/`` body (multipart): one image (JPEG/PNG/WebP, ≤ 25 MB, ≤ 80 MP)."""
+
+    image_file = serializers.FileField()
+
+
+class ImageOrderSerializer(serializers.Serializer):
+    """``POST /segments/{id}/images/reorder/`` body: the current image indices (0 = ``image_file``) in the new
+    order."""
+
+    order = serializers.ListField(child=serializers.IntegerField(min_value=0), allow_empty=False, max_length=3)
 
 
 class GenerateAllAudioSerializer(serializers.Serializer):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from core_engine.render.plan import RenderError
@@ -52,9 +53,12 @@ from api.schema import (
     errors,
 )
 from api.segment_files import store_audio, store_image
+from api.segment_images import add_image, remove_image, reorder_images
 from api.serializers import (
     GenerateAllAudioSerializer,
     GlobalSettingsSerializer,
+    ImageOrderSerializer,
+    ImageUploadSerializer,
     ImportSerializer,
     ProjectDetailSerializer,
     ProjectSerializer,
@@ -68,7 +72,9 @@ from api.word_timings import schedule_word_timings
 
 logger = logging.getLogger(__name__)
 
-_ORDERED_SEGMENTS = Prefetch("segments", queryset=Segment.objects.order_by("sequence_index"))
+_ORDERED_SEGMENTS = Prefetch(
+    "segments", queryset=Segment.objects.order_by("sequence_index").prefetch_related("extra_images")
+)
 # What the dashboard list needs of a project's segments, computed by the database instead of loading every segment.
 _FIRST_IMAGE = Segment.objects.filter(project=OuterRef("pk")).order_by("sequence_index").values("image_file")[:1]
 
@@ -94,7 +100,9 @@ def _refuse_while_processing(project: Project, what: str) -> None:
         responses={200: ProjectDetailSerializer, **errors(404)},
     ),
     partial_update=extend_schema(
-        description="Change title or output format; refused (409) while rendering.",
+        description="Change title, output format, `transition` or `min_shot`/`max_shot`, music (`music_file` as "
+        "multipart, `music_volume`, `ducking`, `loudness_target`) or captions (`caption_mode`, `caption_style`) "
+        "(docs/api.md); refused (409) while rendering.",
         responses={200: ProjectSerializer, **errors(400, 404, 409)},
     ),
     destroy=extend_schema(
@@ -380,7 +388,7 @@ class SegmentViewSet(
         image = request.FILES.get("image_file")
         audio = request.FILES.get("audio_file")
         if not isinstance(request.data, Mapping):  # a JSON array body
-            raise ValidationError({"non_field_errors": ["Send the segment's fields as an object."]})
+            raise ValidationError({"non_field_errors": ["Send the segment's fields as a JSON object."]})
         fields = {k: v for k, v in request.data.items() if k not in ("image_file", "audio_file")}
         for name in ("image_file", "audio_file"):
             if name in request.data and name not in request.FILES:
@@ -420,6 +428,7 @@ class SegmentViewSet(
             instance = get_object_or_404(Segment.objects.select_related("project"), pk=instance.pk)
             _refuse_while_processing(instance.project, "deleting segments")
             files = [f.name for f in (instance.image_file, instance.audio_file) if f and f.name]
+            files += [e.image_file.name for e in instance.extra_images.all() if e.image_file.name]
             storage = instance.image_file.storage
             project, index = instance.project, instance.sequence_index
             instance.delete()
@@ -429,6 +438,66 @@ class SegmentViewSet(
             project.save(update_fields=["updated_at"])
         for name in files:
             storage.delete(name)
+
+    # -- images -----------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _refuse_image_change(segment: Segment) -> None:
+        if segment.is_locked:
+            raise Conflict("This segment is locked; unlock it to change it.")
+        _refuse_while_processing(segment.project, "changing images")
+
+    @contextmanager
+    def _editing_images(self) -> Iterator[Segment]:
+        """The segment, re-read and checked (unlocked, project not rendering) under its project's lock, inside a
+        transaction; the project's ``updated_at`` moves when the block succeeds."""
+        found = self.get_object()
+        with project_lock(found.project_id), transaction.atomic():
+            segment = get_object_or_404(Segment.objects.select_related("project"), pk=found.pk)
+            self._refuse_image_change(segment)
+            yield segment
+            segment.project.save(update_fields=["updated_at"])
+
+    def _segment_response(self, segment: Segment) -> Response:
+        segment.refresh_from_db()
+        return Response(self.get_serializer(segment).data)
+
+    @extend_schema(
+        request={"multipart/form-data": ImageUploadSerializer},
+        responses={200: SegmentSerializer, **errors(400, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="images")
+    def add_image(self, request: Request, pk: str | None = None) -> Response:
+        """Add an image (multipart ``image_file``, validated like the segment's ``image_file``) after the
+        segment's others; at most 3 a segment (400 beyond). The segment's narration time is shared among its
+        images (``min_shot``/``max_shot``). 409 when the segment is locked or its project renders."""
+        self._refuse_image_change(self.get_object())
+        upload = request.FILES.get("image_file")
+        if upload is None:
+            raise ValidationError({"image_file": ["Send the image as multipart/form-data field image_file."]})
+        ext = validate_image_upload(upload)  # checked before the lock: decoding a large image takes a while
+        with self._editing_images() as segment:
+            add_image(segment, upload, ext)
+        return self._segment_response(segment)
+
+    @extend_schema(request=None, responses={200: SegmentSerializer, **errors(404, 409)})
+    @action(detail=True, methods=["delete"], url_path=r"images/(?P<index>[0-9]+)")
+    def remove_image(self, request: Request, pk: str | None = None, index: str = "0") -> Response:
+        """Remove image ``index`` (0-based in ``images``; the later ones move up, so removing 0 makes the second
+        image the ``image_file``). 404 when there is no such image; 409 when locked or rendering."""
+        with self._editing_images() as segment:
+            remove_image(segment, int(index))
+        return self._segment_response(segment)
+
+    @extend_schema(request=ImageOrderSerializer, responses={200: SegmentSerializer, **errors(400, 404, 409)})
+    @action(detail=True, methods=["post"], url_path="images/reorder")
+    def reorder_images(self, request: Request, pk: str | None = None) -> Response:
+        """Put the images in a new order: ``{"order": [current indices in the new order]}`` (the first becomes
+        ``image_file``). 400 unless it lists every index once; 409 when locked or rendering."""
+        body = ImageOrderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with self._editing_images() as segment:
+            reorder_images(segment, body.validated_data["order"])
+        return self._segment_response(segment)
 
     @extend_schema(
         parameters=[

@@ -18,6 +18,7 @@ from core_engine.render.mix import MixSettings
 from core_engine.render.pipeline import render_plan
 from core_engine.render.plan import PlanSegment, RenderError, RenderPlan, RenderResult, RenderSettings
 from core_engine.render.progress import ProgressCallback
+from core_engine.render.shots import ShotSettings, Transition
 from core_engine.render_utils import project_output_dir
 
 __all__ = ["build_project_plan", "preview_paths", "render_preview", "render_project"]
@@ -41,12 +42,13 @@ def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
             duration = probe_audio(audio_path).duration
         except AudioError as exc:
             raise RenderError(f"Segment {n}: the narration {audio_path.name} could not be read ({exc}).") from None
+    extras = tuple(Path(e.image_file.path) for e in seg.extra_images.order_by("position"))
     try:
         camera = CameraSettings.from_json(seg.camera or None)
     except CameraError as exc:
         raise RenderError(f"Segment {n}: the camera setting is invalid ({exc}).") from None
     if not captions:
-        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), camera=camera)
+        return PlanSegment(str(seg.id), image_path, audio_path, float(duration), extras, camera=camera)
     from api.word_timings import ensure_word_timings
 
     timings = ensure_word_timings(seg)
@@ -55,9 +57,21 @@ def _plan_segment(n: int, seg: Any, captions: bool = False) -> PlanSegment:
         image_path,
         audio_path,
         float(duration),
+        extras,
         seg.text_content,
         tuple(timings) if timings else None,
         camera,
+    )
+
+
+def _shot_settings(project: Any) -> ShotSettings:
+    """The project's transition and shot limits (validated by the API; a stored value the engine refuses fails the
+    render with a message, see :func:`core_engine.render.shots.validate_shot_settings`)."""
+    transition = project.transition or {}
+    return ShotSettings(
+        Transition(str(transition.get("kind", "cut")), float(transition.get("duration", 0.5))),
+        float(project.min_shot),
+        float(project.max_shot),
     )
 
 
@@ -71,11 +85,11 @@ def _quality_encoder(quality: str) -> Any:
 def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
     """The render plan of a stored project, its output file and its cache folder.
 
-    The plan follows the project's segments ordered by ``sequence_index`` (image file, audio file and
-    ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution and frame
-    rate, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera``,
-    ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/``caption_style``, each segment's text and word
-    timings) and the project's music, music volume, ducking and loudness target
+    The plan follows the project's segments ordered by ``sequence_index`` (image file and extra images, audio file
+    and ``audio_duration`` in seconds, measured from the audio file when missing), the project's resolution, frame
+    rate, transition and shot limits, its ``quality`` preset (:mod:`core_engine.presets`), each segment's ``camera``
+    (its first image's shot), ``GlobalSettings.zoom_intensity``, the captions (``caption_mode``/``caption_style``,
+    each segment's text and word timings) and the project's music, music volume, ducking and loudness target
     (:class:`~core_engine.render.mix.MixSettings`). Output: ``MEDIA_ROOT/projects/<id>/output/final.mp4``; cache:
     ``MEDIA_ROOT/projects/<id>/cache/`` (removed with the project folder).
 
@@ -110,7 +124,12 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
         loudness_target=float(project.loudness_target),
     )
     captions = settings.captions is not None
-    plan = RenderPlan(tuple(_plan_segment(n, seg, captions) for n, seg in enumerate(segments, 1)), settings, mix)
+    plan = RenderPlan(
+        tuple(_plan_segment(n, seg, captions) for n, seg in enumerate(segments, 1)),
+        settings,
+        shots=_shot_settings(project),
+        mix=mix,
+    )
     media_root = Path(django_settings.MEDIA_ROOT)
     output = project_output_dir(media_root, str(project.id)) / "final.mp4"
     return plan, output, media_root / "projects" / str(project.id) / "cache"

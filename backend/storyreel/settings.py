@@ -174,6 +174,7 @@ SPECTACULAR_SETTINGS = {
         "ProjectStatus": "api.models.ProjectStatus",
         "TaskState": "api.schema.TASK_STATES",
         "ImportFormat": ["json", "text"],
+        "TransitionKind": "core_engine.render.shots.TRANSITION_KINDS",
     },
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }

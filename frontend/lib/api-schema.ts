@@ -122,7 +122,7 @@ export interface paths {
     delete: operations["projects_destroy"];
     options?: never;
     head?: never;
-    /** @description Change title or output format; refused (409) while rendering. */
+    /** @description Change title, output format, `transition` or `min_shot`/`max_shot`, music (`music_file` as multipart, `music_volume`, `ducking`, `loudness_target`) or captions (`caption_mode`, `caption_style`) (docs/api.md); refused (409) while rendering. */
     patch: operations["projects_partial_update"];
     trace?: never;
   };
@@ -378,6 +378,67 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/segments/{id}/images/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Add an image (multipart ``image_file``, validated like the segment's ``image_file``) after the
+     *     segment's others; at most 3 a segment (400 beyond). The segment's narration time is shared among its
+     *     images (``min_shot``/``max_shot``). 409 when the segment is locked or its project renders.
+     */
+    post: operations["segments_images_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/segments/{id}/images/{index}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * @description Remove image ``index`` (0-based in ``images``; the later ones move up, so removing 0 makes the second
+     *     image the ``image_file``). 404 when there is no such image; 409 when locked or rendering.
+     */
+    delete: operations["segments_images_destroy"];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/segments/{id}/images/reorder/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * @description Put the images in a new order: ``{"order": [current indices in the new order]}`` (the first becomes
+     *     ``image_file``). 400 unless it lists every index once; 409 when locked or rendering.
+     */
+    post: operations["segments_images_reorder_create"];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/settings/": {
     parameters: {
       query?: never;
@@ -602,6 +663,18 @@ export interface components {
     };
     /** @enum {string} */
     HealthResponseStatusEnum: "ok";
+    /**
+     * @description ``POST /segments/{id}/images/reorder/`` body: the current image indices (0 = ``image_file``) in the new
+     *     order.
+     */
+    ImageOrderRequest: {
+      order: number[];
+    };
+    /** @description ``POST /segments/{id}/images/`` body (multipart): one image (JPEG/PNG/WebP, ≤ 25 MB, ≤ 80 MP). */
+    ImageUploadRequest: {
+      /** Format: binary */
+      image_file: string;
+    };
     /** @enum {string} */
     ImportFormat: "json" | "text";
     /** @description ``POST /projects/import/`` body: ``format`` json (with ``segments``) or text (with ``raw_text``). */
@@ -725,6 +798,17 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      transition?: components["schemas"]["TransitionRequest"];
+      /**
+       * Format: double
+       * @description Shortest shot, seconds.
+       */
+      min_shot?: number;
+      /**
+       * Format: double
+       * @description Longest shot, seconds.
+       */
+      max_shot?: number;
       /** Format: binary */
       music_file?: string | null;
       /** Format: double */
@@ -827,6 +911,17 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      transition: components["schemas"]["Transition"];
+      /**
+       * Format: double
+       * @description Shortest shot, seconds.
+       */
+      min_shot: number;
+      /**
+       * Format: double
+       * @description Longest shot, seconds.
+       */
+      max_shot: number;
       /** Format: uri */
       music_file: string | null;
       /** Format: double */
@@ -858,6 +953,17 @@ export interface components {
       readonly render_error: string | null;
       readonly segment_count: number;
       readonly thumbnail_url: string | null;
+      transition: components["schemas"]["Transition"];
+      /**
+       * Format: double
+       * @description Shortest shot, seconds.
+       */
+      min_shot: number;
+      /**
+       * Format: double
+       * @description Longest shot, seconds.
+       */
+      max_shot: number;
       /** Format: uri */
       music_file: string | null;
       /** Format: double */
@@ -883,6 +989,17 @@ export interface components {
       resolution_width?: number;
       resolution_height?: number;
       framerate?: number;
+      transition?: components["schemas"]["TransitionRequest"];
+      /**
+       * Format: double
+       * @description Shortest shot, seconds.
+       */
+      min_shot?: number;
+      /**
+       * Format: double
+       * @description Longest shot, seconds.
+       */
+      max_shot?: number;
       /** Format: binary */
       music_file?: string | null;
       /** Format: double */
@@ -978,6 +1095,11 @@ export interface components {
       text_content: string;
       image_prompt: string;
       readonly image_file: string | null;
+      /**
+       * @description Every image of the segment in the order shown (absolute URLs): ``image_file`` first, then the extra
+       *     images (``POST /segments/{id}/images/``); at most 3.
+       */
+      readonly images: string[];
       readonly audio_file: string | null;
       /** Format: double */
       readonly audio_duration: number | null;
@@ -1018,6 +1140,28 @@ export interface components {
       progress: components["schemas"]["ProgressRecord"];
       completed_segments: components["schemas"]["CompletedNarration"][];
       errors: components["schemas"]["TaskError"][];
+    };
+    /**
+     * @description ``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
+     *     boundary; ignored for ``cut``). A key missing from a request keeps its current value (the default for a new
+     *     project).
+     */
+    Transition: {
+      kind: components["schemas"]["TransitionKind"];
+      /** Format: double */
+      duration: number;
+    };
+    /** @enum {string} */
+    TransitionKind: "cut" | "crossfade" | "fade_black" | "slide_left";
+    /**
+     * @description ``{"kind", "duration"}``: how every shot gives way to the next (``duration`` in seconds, centred on the
+     *     boundary; ignored for ``cut``). A key missing from a request keeps its current value (the default for a new
+     *     project).
+     */
+    TransitionRequest: {
+      kind: components["schemas"]["TransitionKind"];
+      /** Format: double */
+      duration: number;
     };
     /**
      * @description 400 body: ``{error: "<field>: <first message>", <field>: [messages…]}``; a story import that fails lists every
@@ -2441,6 +2585,236 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["NarrationTaskResponse"];
+        };
+      };
+      /** @description Invalid input: `error` names the field and the reason. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_images_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "multipart/form-data": components["schemas"]["ImageUploadRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Segment"];
+        };
+      };
+      /** @description Invalid input: `error` names the field and the reason. */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["ValidationError"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_images_destroy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+        index: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Segment"];
+        };
+      };
+      /** @description `STORYREEL_API_TOKEN` is set and the request lacks its Bearer token. */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description A state-changing request from an origin other than the web app. */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description No such object. */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description Conflicts with the current state (segment locked, render running). */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+      /** @description The request body is larger than the documented limit. */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Error"];
+        };
+      };
+    };
+  };
+  segments_images_reorder_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A UUID string identifying this segment. */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ImageOrderRequest"];
+        "multipart/form-data": components["schemas"]["ImageOrderRequest"];
+        "application/x-www-form-urlencoded": components["schemas"]["ImageOrderRequest"];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          "application/json": components["schemas"]["Segment"];
         };
       };
       /** @description Invalid input: `error` names the field and the reason. */

@@ -153,11 +153,12 @@ function upload<T>(
   field: string,
   file: File,
   onProgress?: (fraction: number) => void,
+  method: "PATCH" | "POST" = "PATCH",
 ): Promise<T> {
   const form = new FormData();
   form.append(field, file);
   return request<T>({
-    method: "PATCH",
+    method,
     url,
     data: form,
     timeout: UPLOAD_TIMEOUT_MS,
@@ -215,6 +216,18 @@ export const uploadSegmentImage = (id: string, file: File, onProgress?: (fractio
 
 export const uploadSegmentAudio = (id: string, file: File, onProgress?: (fraction: number) => void) =>
   upload<Segment>(`/segments/${id}/`, "audio_file", file, onProgress);
+
+/** Add an image after the segment's others (at most 3; the first is `image_file`). */
+export const addSegmentImage = (id: string, file: File, onProgress?: (fraction: number) => void) =>
+  upload<Segment>(`/segments/${id}/images/`, "image_file", file, onProgress, "POST");
+
+/** Remove image `index` (0-based in `images`); the later ones move up. */
+export const removeSegmentImage = (id: string, index: number) =>
+  request<Segment>({ method: "DELETE", url: `/segments/${id}/images/${index}/` });
+
+/** Put the images in a new order: the current indices in the new order (the first becomes `image_file`). */
+export const reorderSegmentImages = (id: string, order: number[]) =>
+  request<Segment>({ method: "POST", url: `/segments/${id}/images/reorder/`, data: { order } });
 
 export const deleteSegment = (id: string) => request<void>({ method: "DELETE", url: `/segments/${id}/` });
 

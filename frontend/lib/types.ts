@@ -23,6 +23,9 @@ export type Project = Schemas["Project"];
  * without narration or with narration of an older text). */
 export type Segment = Schemas["Segment"];
 export type ProjectDetail = Schemas["ProjectDetail"];
+/** `{kind, duration}`: how every shot gives way to the next (docs/api.md, "Transitions"). */
+export type Transition = Schemas["Transition"];
+export type TransitionKind = Schemas["TransitionKind"];
 /** A DRF page of `T` (the generated `PaginatedProjectList` with any item type). */
 export type Paginated<T> = Omit<Schemas["PaginatedProjectList"], "results"> & { results: T[] };
 

@@ -4,13 +4,18 @@ export const PROJECT_ID = "0b6f0e7a-3c1d-4c58-9d51-1f7f1a2b3c4d";
 
 export function makeSegment(overrides: Partial<Segment> = {}): Segment {
   const index = overrides.sequence_index ?? 0;
+  const imageFile =
+    overrides.image_file !== undefined
+      ? overrides.image_file
+      : `http://api.storyreel.test/media/projects/${PROJECT_ID}/images/${index + 1}.png`;
   return {
     id: `seg-${index + 1}`,
     project: PROJECT_ID,
     sequence_index: index,
     text_content: `Narration ${index + 1}`,
     image_prompt: `Prompt ${index + 1}`,
-    image_file: `http://api.storyreel.test/media/projects/${PROJECT_ID}/images/${index + 1}.png`,
+    image_file: imageFile,
+    images: imageFile ? [imageFile] : [],
     audio_file: `http://api.storyreel.test/media/projects/${PROJECT_ID}/audio/${index + 1}.wav`,
     audio_duration: 4.2,
     audio_matches_text: true,
@@ -48,6 +53,9 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     render_error: null,
     segment_count: 2,
     thumbnail_url: null,
+    transition: { kind: "cut", duration: 0.5 },
+    min_shot: 2.5,
+    max_shot: 8.0,
     quality: "standard",
     music_file: null,
     music_volume: -18,

@@ -3,7 +3,7 @@ in Celery mode (``runserver`` subprocess, real HTTP) and two Celery worker proce
 
 Two projects render at once on the two workers; a render is cancelled; a worker is SIGKILLed mid-render and the
 render completes on the other one (the broker gives the unacknowledged task back after the visibility timeout,
-20 s here); readiness reports the broker and the workers. Renders are tiny (160×90, 8 fps) except the ones that
+20 s here); readiness reports the broker and the workers. Renders are tiny (160×90, 12 fps) except the ones that
 must still be running when they are cancelled or killed.
 """
 
@@ -42,7 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stack.close()
 
 
-def make_project(stack: Stack, tmp: Path, durations: list[float], size=(160, 90), fps=8, silent=False) -> dict:
+def make_project(stack: Stack, tmp: Path, durations: list[float], size=(160, 90), fps=12, silent=False) -> dict:
     """A project made through the HTTP API: one image and one narration (a tone, or silence) per segment."""
     code, project = stack.request(
         "POST",
@@ -158,8 +158,8 @@ def test_two_projects_render_at_once_on_two_workers(stack: Stack, tmp_path: Path
     for pcts in seen.values():  # progress aggregated over the segment tasks never goes down
         assert pcts == sorted(pcts) and all(0 <= p <= 99 for p in pcts), pcts
     done_a, done_b = status(stack, a["id"]), status(stack, b["id"])
-    job_a = assert_completed(stack, a["id"], done_a, 2, 12)
-    job_b = assert_completed(stack, b["id"], done_b, 3, 18)
+    job_a = assert_completed(stack, a["id"], done_a, 2, 18)
+    job_b = assert_completed(stack, b["id"], done_b, 3, 27)
     assert job_a["state"] == job_b["state"] == "SUCCEEDED"
     # the 5 segment tasks, 2 narration tracks and 2 joins were spread over both workers (prefetch 1, one task at a
     # time each)
@@ -170,9 +170,9 @@ def test_two_projects_render_at_once_on_two_workers(stack: Stack, tmp_path: Path
     assert job_a["extra"]["runs"] == {"narration": 1, "0": 1, "1": 1, "join": 1}
     assert job_b["extra"]["runs"] == {"narration": 1, "0": 1, "1": 1, "2": 1, "join": 1}
     assert job_b["extra"]["segments"] == {"0": 1.0, "1": 1.0, "2": 1.0}
-    # the picture changes exactly on the narration boundary (frame 8 = 1.0 s at 8 fps)
+    # the picture changes exactly on the narration boundary (frame 12 = 1.0 s at 12 fps)
     path = video(stack, a["id"])
-    red, green = colour_at(path, 7, tmp_path), colour_at(path, 8, tmp_path)
+    red, green = colour_at(path, 11, tmp_path), colour_at(path, 12, tmp_path)
     assert red[0] > red[1] + 60 and green[1] > green[0] + 60, (red, green)
     # the status is the job row's: the same through a restarted API
     before = status(stack, a["id"])

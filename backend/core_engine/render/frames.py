@@ -17,12 +17,22 @@ from typing import Any
 from PIL import Image
 
 from core_engine.camera import shot_path_for_image
-from core_engine.ken_burns import iter_yuv_frames, prepare_yuv_planes
+from core_engine.ken_burns import CameraPath, YuvPlanes, prepare_yuv_planes, render_yuv_frame
 from core_engine.render.ffmpeg import strip_folders
 from core_engine.render.plan import PlanSegment, RenderError, RenderSettings
+from core_engine.render.shots import Clip, Shot
+from core_engine.render.transitions import Frame, clip_frames
 from core_engine.render_utils import ImageError, load_image_rgb
 
-__all__ = ["FRAME_QUEUE_SIZE", "MMAP_THRESHOLD", "FrameProducer", "SegmentJob", "tune_allocator"]
+__all__ = [
+    "FRAME_QUEUE_SIZE",
+    "MMAP_THRESHOLD",
+    "FrameProducer",
+    "PreparedShot",
+    "SegmentJob",
+    "prepare_shot",
+    "tune_allocator",
+]
 
 #: Frames waiting between the producer thread and the encoder (bounds memory: 2 × W × H × 1.5 bytes). ffmpeg and
 #: x264 buffer dozens more themselves, so a short queue costs no speed.
@@ -34,9 +44,11 @@ MMAP_THRESHOLD = 8 * 1024 * 1024
 
 @dataclass
 class SegmentJob:
-    """One segment to encode: segment ``index`` (0-based) of the plan, ``frames`` frames starting at frame
-    ``stream_start`` of this run's encoded stream, published as cache entry ``key``; ``meta`` describes the camera
-    path once the producer has prepared it (for the log)."""
+    """One clip to encode for segment ``index`` (0-based) of the plan: ``frames`` frames starting at frame
+    ``stream_start`` of this run's encoded stream, published as cache entry ``key``; ``clip`` says what it shows
+    (``None``: the whole segment as one shot of its first image); ``meta`` describes the camera path once the
+    producer has prepared it (for the log); ``captions`` are the caption events libass burns into it (frames from
+    the clip's first frame, :func:`core_engine.render.subtitles.clip_caption_events`)."""
 
     index: int
     segment: PlanSegment
@@ -44,6 +56,16 @@ class SegmentJob:
     key: str
     stream_start: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
+    clip: Clip | None = None
+    captions: tuple[tuple[int, int, int, str], ...] = ()
+
+    def resolved_clip(self) -> Clip:
+        """:attr:`clip`, or the whole-segment clip it stands for."""
+        if self.clip is not None:
+            return self.clip
+        seg = self.segment
+        shot = Shot(self.index, 0, Path(seg.image_path), seg.segment_id, 0, self.frames, camera=seg.camera)
+        return Clip("shot", self.index, 0, self.frames, (shot,), whole_segment=True)
 
 
 # -------------------------------------------------------------------------------------------------------- memory
@@ -123,6 +145,39 @@ def load_segment_image(index: int, path: Path) -> Image.Image:
         raise RenderError(f"Segment {index + 1}: the image is too large to process.") from None
 
 
+# --------------------------------------------------------------------------------------------------------- shots
+@dataclass
+class PreparedShot:
+    """A shot's image prepared for frame making: its camera path over ``n_frames`` frames and working planes."""
+
+    path: CameraPath
+    planes: YuvPlanes
+    n_frames: int
+
+    def frame(self, k: int) -> Frame:
+        """The yuv420p frame at index ``k`` of the shot's camera path."""
+        window = self.path.window_at(self.path.frame_progress(k, self.n_frames))
+        return render_yuv_frame(self.planes, window, self.path.output_size)
+
+
+def prepare_shot(shot: Shot, settings: RenderSettings) -> PreparedShot:
+    """Load ``shot``'s image and prepare its camera path (its ``camera`` settings, :func:`core_engine.camera.
+    shot_path_for_image`; ``auto`` without faces moves as ``shot.motion_id`` decides) and working planes.
+
+    Raises:
+        RenderError: the image is unreadable or too large ("Segment N: …").
+    """
+    image = load_segment_image(shot.segment_index, shot.image_path)
+    size = (settings.width, settings.height)
+    try:
+        path = shot_path_for_image(image, shot.image_path, size, shot.camera, settings.zoom_intensity, shot.motion_id)
+    except OSError as exc:
+        raise RenderError(f"Segment {shot.segment_index + 1}: the image could not be read ({exc}).") from None
+    planes = prepare_yuv_planes(image, path)
+    del image  # only the working planes stay alive while frames are made
+    return PreparedShot(path, planes, shot.path_frames)
+
+
 # ------------------------------------------------------------------------------------------------------ producer
 #: Queue item meaning "every job's frames have been produced".
 DONE = object()
@@ -141,6 +196,7 @@ class FrameProducer:
         self.queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ken-burns-frames", daemon=True)
+        self._prepared: dict[tuple[int, int], PreparedShot] = {}
 
     def start(self) -> FrameProducer:
         """Start the thread; returns ``self``."""
@@ -174,31 +230,38 @@ class FrameProducer:
                 continue
         return False
 
+    def _shot(self, shot: Shot) -> PreparedShot:
+        """The prepared shot, kept while the next clip may still need it (a body, then its transitions): at most
+        two shots' planes are alive at once."""
+        key = (shot.segment_index, shot.image_index)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = prepare_shot(shot, self.settings)
+            _release_freed_memory()
+            self._prepared = {key: prepared}  # clips come in video order: earlier shots are done with
+        return prepared
+
     def _produce(self, job: SegmentJob) -> bool:
         size = (self.settings.width, self.settings.height)
-        image = load_segment_image(job.index, job.segment.image_path)
-        seg = job.segment
-        path = shot_path_for_image(
-            image, seg.image_path, size, seg.camera, self.settings.zoom_intensity, seg.segment_id
-        )
-        planes = prepare_yuv_planes(image, path)
-        del image  # only the working planes stay alive while frames are made
-        job.meta = {"mode": path.mode, "source": path.image_size, "working": planes.y.size}
-        _release_freed_memory()
+        clip = job.resolved_clip()
+        first = self._shot(clip.shots[0])
+        job.meta = {
+            "clip": clip.kind if clip.kind == "shot" else f"transition {clip.transition}",
+            "mode": first.path.mode,
+            "source": first.path.image_size,
+            "working": first.planes.y.size,
+        }
         if not self._put(("start", job)):
             return False
-        for frame in iter_yuv_frames(planes, path, job.frames):
-            if not self._put(("frame", frame)):
-                return False
-        del planes
-        _release_freed_memory()
-        return True
+        return all(self._put(("frame", frame)) for frame in clip_frames(clip, self._shot, size))
 
     def _run(self) -> None:
         try:
             for job in self.jobs:
                 if not self._produce(job):
                     return
+            self._prepared.clear()
+            _release_freed_memory()
             self._put(DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
             self._put(("error", exc))

@@ -163,11 +163,11 @@ def publish_video(
     progress: ProgressTracker | None = None,
     captions: Sequence[TimedText] = (),
 ) -> None:
-    """Join the plan's cached segments with ``audio_file`` into a temporary file beside ``output_path``, check it
-    and move it into place with :func:`os.replace`; the temporary file is removed whatever happens, so a failure
-    leaves the previous output untouched. ``captions`` (final-video times, :func:`final_captions`) become a soft
-    ``mov_text`` track and the sidecar SRT / WebVTT files; without them stale sidecar files are removed.
-    The manifest is cleared first (and not rewritten here). Reports
+    """Join the plan's cached clips (shot bodies and transitions, in video order) with ``audio_file`` into a
+    temporary file beside ``output_path``, check it and move it into place with :func:`os.replace`; the temporary
+    file is removed whatever happens, so a failure leaves the previous output untouched. ``captions`` (final-video
+    times, :func:`final_captions`) become a soft ``mov_text`` track and the sidecar SRT / WebVTT files; without
+    them stale sidecar files are removed. The manifest is cleared first (and not rewritten here). Reports
     ``CONCAT`` before joining and ``FINALIZE`` before the check (the last moment a cancel can still keep the
     previous output).
 
@@ -176,12 +176,10 @@ def publish_video(
         OSError: the output folder cannot be written.
     """
     segment_files = []
-    for i, key in enumerate(keys.segment_keys):
-        if key is None:
-            continue
+    for clip, key in zip(keys.clips, keys.clip_keys, strict=True):
         entry = cache.get(key, VIDEO_EXT)
         if entry is None:
-            raise RenderError(f"Segment {i + 1} has not been encoded yet.")
+            raise RenderError(f"Segment {clip.segment_index + 1} has not been encoded yet.")
         segment_files.append(entry)
     output_path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temp_outputs(output_path)

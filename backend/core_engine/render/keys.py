@@ -3,11 +3,11 @@ finished video, as SHA-256 hex digests of canonical JSON (:func:`core_engine.ren
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core_engine.camera import camera_key_fields
+from core_engine.camera import CameraSettings, camera_key_fields
 from core_engine.ken_burns import motion_for
 from core_engine.render.cache import file_sha256, make_key
 from core_engine.render.loudness import NARRATION_REF_LUFS
@@ -22,10 +22,26 @@ from core_engine.render.plan import (
     SegmentSpan,
     plan_timeline,
 )
-from core_engine.render.subtitles import final_captions, segment_caption_fields
+from core_engine.render.shots import Clip, Shot, plan_clips
+from core_engine.render.subtitles import (
+    CaptionEvent,
+    caption_key_fields,
+    clip_caption_events,
+    final_captions,
+    segment_caption_fields,
+    video_caption_events,
+)
 from core_engine.render_utils import ffmpeg_version
 
-__all__ = ["ENGINE_VERSION", "PlanKeys", "audio_track_key", "cache_keys", "compute_keys", "segment_cache_key"]
+__all__ = [
+    "ENGINE_VERSION",
+    "PlanKeys",
+    "audio_track_key",
+    "cache_keys",
+    "clip_cache_key",
+    "compute_keys",
+    "segment_cache_key",
+]
 
 #: Bump whenever a change to this engine (camera path, resampling, filters, encoder flags) changes the pixels or
 #: bytes it produces: every cached segment is then re-encoded.
@@ -49,6 +65,18 @@ def segment_cache_key(
     """
     if image_sha256 is None:
         image_sha256 = file_sha256(segment.image_path)
+    captions = segment_caption_fields(segment, frame_count, settings)
+    return _segment_key(image_sha256, segment.segment_id, segment.camera, frame_count, settings, captions)
+
+
+def _segment_key(
+    image_sha256: str,
+    motion_id: str,
+    camera: CameraSettings,
+    frame_count: int,
+    settings: RenderSettings,
+    captions: dict[str, Any] | None,
+) -> str:
     payload: dict[str, Any] = {
         "kind": "segment",
         "engine": ENGINE_VERSION,
@@ -59,13 +87,61 @@ def segment_cache_key(
         "height": int(settings.height),
         "fps": int(settings.fps),
         "zoom": float(settings.zoom_intensity),
-        "motion": asdict(motion_for(segment.segment_id)),
-        "camera": camera_key_fields(segment.camera),
+        "motion": asdict(motion_for(motion_id)),
+        "camera": camera_key_fields(camera),
         "encoder": settings.encoder.video_fields(),
     }
-    captions = segment_caption_fields(segment, frame_count, settings)
     if captions is not None:
         payload["captions"] = captions
+    return make_key(payload)
+
+
+def _shot_identity(shot: Shot, image_sha256: str) -> dict[str, object]:
+    """What decides a shot's camera path and pixels, apart from the output settings."""
+    return {
+        "image": image_sha256,
+        "motion": asdict(motion_for(shot.motion_id)),
+        "camera": camera_key_fields(shot.camera),
+        "path_frames": shot.path_frames,
+    }
+
+
+def clip_cache_key(
+    clip: Clip, settings: RenderSettings, image_sha256: list[str], captions: tuple[CaptionEvent, ...] = ()
+) -> str:
+    """Cache key (SHA-256 hex) of one clip (:class:`core_engine.render.shots.Clip`); ``image_sha256`` holds the
+    content hash of each of ``clip.shots``' images; ``captions`` the caption events burned into the clip (frames
+    from its first frame, :func:`core_engine.render.subtitles.clip_caption_events`).
+
+    A shot body is keyed by its image, camera motion, camera path length and the range of the path it shows; a
+    transition by its kind and length and both neighbours' (image, motion, path length, offset in the path), so
+    changing one image re-encodes only that shot's body and its two transitions. A segment shown as one shot with
+    no transition keeps the classic key of :func:`segment_cache_key`. Both also cover the output size, fps, zoom
+    intensity, video encoder settings, :data:`ENGINE_VERSION`, the ffmpeg version and, with captions on, the
+    caption style and the clip's events (so editing a segment's text re-encodes only the clips showing its captions).
+    """
+    caption_fields = caption_key_fields(captions, settings)
+    if clip.whole_segment:
+        shot = clip.shots[0]
+        return _segment_key(image_sha256[0], shot.motion_id, shot.camera, clip.frames, settings, caption_fields)
+    parts = [
+        {**_shot_identity(shot, h), "offset": clip.path_offset(n)}
+        for n, (shot, h) in enumerate(zip(clip.shots, image_sha256, strict=True))
+    ]
+    payload: dict[str, Any] = {
+        "kind": clip.kind if clip.kind == "shot" else f"transition:{clip.transition}",
+        "engine": ENGINE_VERSION,
+        "ffmpeg": ffmpeg_version() or "",
+        "frames": int(clip.frames),
+        "shots": parts,
+        "width": int(settings.width),
+        "height": int(settings.height),
+        "fps": int(settings.fps),
+        "zoom": float(settings.zoom_intensity),
+        "encoder": settings.encoder.video_fields(),
+    }
+    if caption_fields is not None:
+        payload["captions"] = caption_fields
     return make_key(payload)
 
 
@@ -90,15 +166,20 @@ def audio_track_key(spans: list[SegmentSpan], audio_sha256: list[str], encoder: 
 
 @dataclass(frozen=True)
 class PlanKeys:
-    """Every key of one plan: the timeline, one segment key per segment (``None`` for a segment with no frames),
-    the narration track's key, the key of the final audio (narration + music, normalised:
-    :func:`core_engine.render.mix.mix_track_key`) and the key of the finished video (all of the above)."""
+    """Every key of one plan: the timeline, one segment key per segment (``None`` for a segment with no frames;
+    the key of its one clip, or a digest of the keys of the clips it owns), the narration track's key, the key of
+    the finished video (all of the above), the key of the final audio (narration + music, normalised:
+    :func:`core_engine.render.mix.mix_track_key`), the clips in video order with their cache keys, and each clip's
+    burned-in caption events (frames from the clip's first frame; empty with captions off)."""
 
     spans: list[SegmentSpan]
     segment_keys: list[str | None]
     audio_key: str
     final_key: str
     mix_key: str = ""
+    clips: list[Clip] = field(default_factory=list)
+    clip_keys: list[str] = field(default_factory=list)
+    clip_captions: list[tuple[CaptionEvent, ...]] = field(default_factory=list)
 
 
 def _hash_input(index: int, path: Path, what: str) -> str:
@@ -118,37 +199,47 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
     """
     if spans is None:
         spans = plan_timeline(plan)
-    image_hashes: list[str] = []
+    image_hashes: dict[Path, str] = {}
     audio_hashes: list[str] = []
     for i, seg in enumerate(plan.segments):
-        image_hashes.append(_hash_input(i, seg.image_path, "image"))
+        for path in (seg.image_path, *seg.extra_images):
+            image_hashes[Path(path)] = _hash_input(i, Path(path), "image")
         audio_hashes.append(_hash_input(i, seg.audio_path, "narration audio"))
-    segment_keys = [
-        segment_cache_key(seg, span.frame_count, plan.settings, h) if span.frame_count > 0 else None
-        for seg, span, h in zip(plan.segments, spans, image_hashes, strict=True)
+    clips = plan_clips(plan, spans)
+    events = video_caption_events(plan, spans)
+    clip_captions = [clip_caption_events(events, c.start, c.frames) for c in clips]
+    clip_keys = [
+        clip_cache_key(c, plan.settings, [image_hashes[Path(s.image_path)] for s in c.shots], ev)
+        for c, ev in zip(clips, clip_captions, strict=True)
+    ]
+    owned: list[list[str]] = [[] for _ in plan.segments]
+    for clip, key in zip(clips, clip_keys, strict=True):
+        owned[clip.segment_index].append(key)
+    segment_keys: list[str | None] = [
+        None if not keys else keys[0] if len(keys) == 1 else make_key({"kind": "segment-clips", "clips": keys})
+        for keys in owned
     ]
     audio_key = audio_track_key(spans, audio_hashes, plan.settings.encoder)
     mix_key = mix_track_key(plan.mix, audio_key, plan.settings.encoder)
     final: dict[str, Any] = {
         "kind": "final",
         "engine": ENGINE_VERSION,
-        "video": [[k, s.frame_count] for k, s in zip(segment_keys, spans, strict=True)],
+        "video": [[k, c.frames] for k, c in zip(clip_keys, clips, strict=True)],
         "audio": audio_key,
         "mix": mix_key,
     }
     if plan.settings.captions is not None:  # the soft subtitle track and the sidecar files
         final["subtitles"] = [plan.settings.captions.language, [asdict(c) for c in final_captions(plan, spans)]]
     final_key = make_key(final)
-    return PlanKeys(spans, segment_keys, audio_key, final_key, mix_key)
+    return PlanKeys(spans, segment_keys, audio_key, final_key, mix_key, clips, clip_keys, clip_captions)
 
 
 def cache_keys(plan: RenderPlan) -> set[str]:
-    """Keys of every cache entry the plan uses (its segments with at least one frame, its narration track and its
-    final audio):
+    """Keys of every cache entry the plan uses (its clips, its narration track and its final audio):
     what :func:`core_engine.render.cache.prune_cache` should keep after rendering this plan.
 
     Raises:
         RenderError: an input file is missing or a duration unusable.
     """
     keys = compute_keys(plan)
-    return {k for k in keys.segment_keys if k is not None} | {keys.audio_key, keys.mix_key}
+    return set(keys.clip_keys) | {keys.audio_key, keys.mix_key}

@@ -103,24 +103,27 @@ def render_plan(
         if cache_dir is not None and output_unchanged(cache, output_path, keys.final_key):
             logger.info("render of %s skipped: nothing changed since the last render", output_path)
             progress.report(total, "Nothing changed since the last render; keeping the existing video", Stage.FINALIZE)
-            return RenderResult(output_path, frames / plan.settings.fps, frames, 0, total)
+            return RenderResult(output_path, frames / plan.settings.fps, frames, 0, total, 0, len(keys.clips))
         try:
-            rendered, reused = _render(plan, keys, cache, output_path, progress)
+            rendered, reused, clips = _render(plan, keys, cache, output_path, progress)
         except OSError as exc:
             raise RenderError(f"The video could not be written ({exc.strerror or exc}).") from None
         if cache_dir is not None:
             record_output(cache, output_path, keys.final_key, frames)
-    return RenderResult(output_path, frames / plan.settings.fps, frames, rendered, reused)
+    return RenderResult(
+        output_path, frames / plan.settings.fps, frames, rendered, reused, clips, len(keys.clips) - clips
+    )
 
 
 def _render(
     plan: RenderPlan, keys: PlanKeys, cache: SegmentCache, output_path: Path, progress: ProgressTracker
-) -> tuple[int, int]:
-    """Steps 2–5; returns (segments encoded, segments reused)."""
+) -> tuple[int, int, int]:
+    """Steps 2–5; returns (segments encoded, segments reused, clips encoded)."""
     started = time.monotonic()
     total = len(plan.segments)
     jobs, reused = plan_jobs(plan, keys, cache)
-    already_done = total - len(jobs)  # reused, repeated and frameless segments count as done from the start
+    encoded = len({j.index for j in jobs})
+    already_done = total - encoded  # reused, repeated and frameless segments count as done from the start
     progress.set_baseline(already_done)
     if reused:
         progress.report(already_done, f"Reusing {_plural(reused, 'unchanged segment')}", Stage.VALIDATE)
@@ -132,7 +135,7 @@ def _render(
         t_audio = time.monotonic()
         if producer is not None:
             encode_jobs(jobs, plan.settings, cache, progress, already_done, total, producer)
-            progress.report(total, f"Encoded {_plural(len(jobs), 'segment')}", Stage.scene_build(jobs[-1].index + 1))
+            progress.report(total, f"Encoded {_plural(encoded, 'segment')}", Stage.scene_build(jobs[-1].index + 1))
         t_segments = time.monotonic()
         publish_video(keys, cache, audio_file, output_path, plan.settings, progress, final_captions(plan, keys.spans))
     finally:
@@ -140,9 +143,9 @@ def _render(
             producer.stop()
     frames = keys.spans[-1].end_frame
     logger.info(
-        "rendered %s: %d frames (%.2f s), %d segment(s) encoded, %d reused, in %.1f s "
+        "rendered %s: %d frames (%.2f s), %d segment(s) encoded (%d clips), %d reused, in %.1f s "
         "(narration %.1f s, segments %.1f s, join %.1f s)",
-        output_path, frames, frames / plan.settings.fps, len(jobs), reused, time.monotonic() - started,
+        output_path, frames, frames / plan.settings.fps, encoded, len(jobs), reused, time.monotonic() - started,
         t_audio - started, t_segments - t_audio, time.monotonic() - t_segments,
     )  # fmt: skip
-    return len(jobs), reused
+    return encoded, reused, len(jobs)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from core_engine.render.mix import MixSettings
+    from core_engine.render.shots import ShotSettings
 
 from core_engine.camera import CameraSettings
 from core_engine.captions import CaptionOptions
@@ -118,13 +119,16 @@ class RenderSettings:
 class PlanSegment:
     """One segment of a plan: an id (decides the camera motion), an image file, a narration file and the
     narration's ``duration`` in seconds (measured from the audio file; the picture is shown exactly that long);
-    for captions, its ``text`` and ``word_timings`` (``[{"word", "start", "end"}]``, seconds from the segment start,
-    or ``None``); and the image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``)."""
+    up to two ``extra_images`` shown after the first (shared time: :mod:`core_engine.render.shots`); for captions,
+    its ``text`` and ``word_timings`` (``[{"word", "start", "end"}]``, seconds from the segment start, or
+    ``None``); and its first image's ``camera`` (:class:`core_engine.camera.CameraSettings`; default ``auto``; the
+    extra images use ``auto``)."""
 
     segment_id: str
     image_path: Path
     audio_path: Path
     duration: float
+    extra_images: tuple[Path, ...] = ()
     text: str = ""
     word_timings: tuple[Mapping[str, Any], ...] | None = None
     camera: CameraSettings = CameraSettings()  # noqa: RUF009  (frozen, immutable: one shared default is safe)
@@ -132,24 +136,29 @@ class PlanSegment:
 
 @dataclass(frozen=True)
 class RenderPlan:
-    """Ordered segments, the output format, and how the audio is finished (background music, loudness target;
-    ``None``: no music, default target — see :class:`core_engine.render.mix.MixSettings`)."""
+    """Ordered segments, the output format, the picture options (transition, shot lengths; ``None``: cuts and the
+    default limits — see :class:`core_engine.render.shots.ShotSettings`) and how the audio is finished (background
+    music, loudness target; ``None``: no music, default target — see :class:`core_engine.render.mix.MixSettings`)."""
 
     segments: tuple[PlanSegment, ...]
     settings: RenderSettings
+    shots: ShotSettings | None = None
     mix: MixSettings | None = None
 
 
 @dataclass(frozen=True)
 class RenderResult:
     """What a render produced: the output file, its ``duration`` in seconds (``frame_count / fps``), its number of
-    frames, and how many segments were encoded vs taken from the cache."""
+    frames, how many segments were encoded vs taken from the cache (a segment counts as encoded when any of its
+    clips was), and the same counts in clips (shot bodies and transitions: :mod:`core_engine.render.shots`)."""
 
     output_path: Path
     duration: float
     frame_count: int
     rendered_segments: int
     reused_segments: int
+    rendered_clips: int = 0
+    reused_clips: int = 0
 
 
 class RenderError(Exception):
@@ -218,8 +227,9 @@ def validate_plan(plan: RenderPlan) -> list[SegmentSpan]:
 
     Raises:
         RenderError: no segments; a resolution that is not positive and even; a frame rate that is not a positive
-            whole number; a zoom intensity below 1.0; a missing image or narration file (naming "Segment N",
-            1-based); an unusable duration; a timeline with no frame at all.
+            whole number; a zoom intensity below 1.0; a missing image (first or extra) or narration file (naming
+            "Segment N", 1-based); an unusable duration; unusable picture options (transition, shot lengths); a
+            timeline with no frame at all.
     """
     s = plan.settings
     if not plan.segments:
@@ -235,8 +245,15 @@ def validate_plan(plan: RenderPlan) -> list[SegmentSpan]:
     for i, seg in enumerate(plan.segments):
         if not Path(seg.image_path).is_file():
             raise RenderError(f"Segment {i + 1}: the image file {Path(seg.image_path).name} is missing.")
+        for extra in seg.extra_images:
+            if not Path(extra).is_file():
+                raise RenderError(f"Segment {i + 1}: the image file {Path(extra).name} is missing.")
         if not Path(seg.audio_path).is_file():
             raise RenderError(f"Segment {i + 1}: the narration audio file {Path(seg.audio_path).name} is missing.")
+    if plan.shots is not None:
+        from core_engine.render.shots import validate_shot_settings
+
+        validate_shot_settings(plan.shots)
     spans = plan_timeline(plan)
     if spans[-1].end_frame <= 0:
         raise RenderError("The narration is too short to show even one frame of video.")

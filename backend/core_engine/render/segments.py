@@ -28,7 +28,7 @@ from core_engine.render.keys import PlanKeys, compute_keys
 from core_engine.render.mp4 import mp4_video_samples
 from core_engine.render.plan import RenderError, RenderPlan, RenderSettings, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressTracker, Stage
-from core_engine.render.subtitles import ass_filter, write_stream_ass
+from core_engine.render.subtitles import CaptionEvent, ass_filter, write_stream_ass
 
 logger = logging.getLogger(__name__)
 
@@ -39,21 +39,29 @@ ENCODER_STATS_PERIOD = 0.25
 
 
 def plan_jobs(plan: RenderPlan, keys: PlanKeys, cache: SegmentCache) -> tuple[list[SegmentJob], int]:
-    """The segments that must be encoded, in order, placed one after another in one stream; and how many segments
-    are reused (already in the cache, or identical to an earlier segment of this plan). Segments with no frames
-    are neither."""
+    """The clips that must be encoded (:mod:`core_engine.render.shots`), in order, placed one after another in one
+    stream; and how many segments are reused (they have frames and none of their clips needs encoding). A clip
+    already in the cache, or identical to an earlier clip of this plan, is not encoded again."""
     jobs: list[SegmentJob] = []
     queued: set[str] = set()
-    reused = 0
     stream_frames = 0
-    for i, (span, key) in enumerate(zip(keys.spans, keys.segment_keys, strict=True)):
-        if key is None or key in queued or cache.get(key, VIDEO_EXT) is not None:
-            reused += key is not None
+    for clip, key, events in zip(keys.clips, keys.clip_keys, _clip_captions(keys), strict=True):
+        if key in queued or cache.get(key, VIDEO_EXT) is not None:
             continue
-        jobs.append(SegmentJob(i, plan.segments[i], span.frame_count, key, stream_start=stream_frames))
+        i = clip.segment_index
+        jobs.append(
+            SegmentJob(i, plan.segments[i], clip.frames, key, stream_start=stream_frames, clip=clip, captions=events)
+        )
         queued.add(key)
-        stream_frames += span.frame_count
+        stream_frames += clip.frames
+    encoded = {j.index for j in jobs}
+    reused = sum(1 for i, k in enumerate(keys.segment_keys) if k is not None and i not in encoded)
     return jobs, reused
+
+
+def _clip_captions(keys: PlanKeys) -> list[tuple[CaptionEvent, ...]]:
+    """Each clip's burned-in caption events (none when the keys were made without them)."""
+    return keys.clip_captions or [() for _ in keys.clips]
 
 
 def encoder_command(
@@ -133,7 +141,14 @@ class _StreamRun:
         self.progress = progress
         self.already_done = done
         self.total = total
-        self.ends = [j.stream_start + j.frames for j in jobs]
+        # One group per segment: its first clip (for progress messages), where it starts and ends in the stream.
+        self.groups: list[tuple[SegmentJob, int, int]] = []
+        for job in jobs:
+            if self.groups and self.groups[-1][0].index == job.index:
+                first, start, _ = self.groups[-1]
+                self.groups[-1] = (first, start, job.stream_start + job.frames)
+            else:
+                self.groups.append((job, job.stream_start, job.stream_start + job.frames))
         self.current: SegmentJob | None = None
         self.finished = 0  # segments the encoder had finished at the last report
 
@@ -142,25 +157,26 @@ class _StreamRun:
         the encoder has passed since the last report gets its own record first (``current_segment`` = segments
         done, ``SCENE_BUILD[n]`` of the next), so no stage is skipped however fast the encode."""
         encoded = self.encoder.frames_encoded
-        finished = sum(1 for end in self.ends if end <= encoded)
-        for done in range(self.finished + 1, min(finished, len(self.jobs) - 1) + 1):
-            last, following = self.jobs[done - 1], self.jobs[done]
+        groups = self.groups
+        finished = sum(1 for _, _, end in groups if end <= encoded)
+        for done in range(self.finished + 1, min(finished, len(groups) - 1) + 1):
+            last, following = groups[done - 1][0], groups[done][0]
             self.progress.report(
                 self.already_done + done,
                 f"Encoded segment {last.index + 1} of {self.total}",
                 Stage.scene_build(following.index + 1),
             )
         self.finished = max(self.finished, finished)
-        if finished < len(self.jobs):
-            job = self.jobs[finished]
-            share = min(max((encoded - job.stream_start) / job.frames, 0.0), 1.0)
+        if finished < len(groups):
+            job, start, end = groups[finished]
+            share = min(max((encoded - start) / (end - start), 0.0), 1.0)
             phase = (
                 f"Encoding segment {job.index + 1} of {self.total} ({int(share * 100)}%)"
                 if share > 0
                 else f"Applying Ken Burns effect to segment {job.index + 1} of {self.total}"
             )
         else:
-            job, share, phase = self.jobs[-1], 0.0, "Finishing the video encoding"
+            job, share, phase = groups[-1][0], 0.0, "Finishing the video encoding"
         self.progress.report(self.already_done + finished, phase, Stage.scene_build(job.index + 1), share)
 
     def feed(self, producer: FrameProducer) -> None:
@@ -223,7 +239,7 @@ def encode_jobs(
     if producer is None:
         producer = FrameProducer(jobs, settings).start()
     try:
-        pieces = [(j.stream_start, j.segment, j.frames) for j in jobs]
+        pieces = [(j.stream_start, j.captions) for j in jobs]
         subtitles = ass_file if write_stream_ass(ass_file, pieces, settings) else None
         try:
             cmd = encoder_command(settings, stream_file, [j.stream_start for j in jobs], subtitles)
@@ -251,13 +267,15 @@ def encode_segment(
     plan: RenderPlan, index: int, cache_dir: Path, on_progress: ProgressCallback | None = None
 ) -> Path | None:
     """Encode segment ``index`` (0-based) of ``plan`` into the cache at ``cache_dir`` — one unit of work for a
-    distributed worker. Idempotent: an entry already in the cache is returned at once; a new one is written to a
+    distributed worker: every clip the segment owns (its shots' bodies and its outgoing transitions, see
+    :mod:`core_engine.render.shots`). Idempotent: clips already in the cache are kept; new ones are written to a
     temporary file and published with :func:`os.replace`.
 
     Progress records count this one segment (``total_segments`` = 1, stage ``SCENE_BUILD[index + 1]``).
 
     Returns:
-        The cache entry's path, or ``None`` for a segment too short to get a frame (nothing to encode).
+        The cache entry of the segment's first clip, or ``None`` for a segment too short to get a frame (nothing
+        to encode).
 
     Raises:
         RenderError: as :func:`encode_jobs`, and for an invalid plan or a missing input file.
@@ -266,15 +284,24 @@ def encode_segment(
     spans = validate_plan(plan)
     segment = plan.segments[index]
     keys = compute_keys(plan, spans)
-    key = keys.segment_keys[index]
-    if key is None:
+    if keys.segment_keys[index] is None:
         return None
     cache = SegmentCache(cache_dir)
-    cached = cache.get(key, VIDEO_EXT)
-    if cached is not None:
-        return cached
-    progress = ProgressTracker(1, on_progress)
-    job = SegmentJob(index, segment, spans[index].frame_count, key)
-    encode_jobs([job], plan.settings, cache, progress, 0, len(plan.segments))
-    progress.report(1, f"Encoded segment {index + 1}", Stage.scene_build(index + 1))
-    return cache.path(key, VIDEO_EXT)
+    owned = [
+        (c, k, ev)
+        for c, k, ev in zip(keys.clips, keys.clip_keys, _clip_captions(keys), strict=True)
+        if c.segment_index == index
+    ]
+    jobs: list[SegmentJob] = []
+    stream_frames = 0
+    for clip, key, events in owned:
+        if cache.get(key, VIDEO_EXT) is None and key not in {j.key for j in jobs}:
+            jobs.append(
+                SegmentJob(index, segment, clip.frames, key, stream_start=stream_frames, clip=clip, captions=events)
+            )
+            stream_frames += clip.frames
+    if jobs:
+        progress = ProgressTracker(1, on_progress)
+        encode_jobs(jobs, plan.settings, cache, progress, 0, len(plan.segments))
+        progress.report(1, f"Encoded segment {index + 1}", Stage.scene_build(index + 1))
+    return cache.path(owned[0][1], VIDEO_EXT)

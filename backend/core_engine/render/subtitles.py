@@ -1,10 +1,12 @@
 """Captions in a render: burned into each segment's frames by libass (ffmpeg's ``ass`` filter in the segment encode)
 and carried as a soft ``mov_text`` track plus SRT / WebVTT sidecar files beside the output.
 
-Burn-in: the encode of :mod:`core_engine.render.segments` runs every segment to encode through one ffmpeg stream;
-:func:`write_stream_ass` writes one ASS script for that stream, each segment's events (:func:`segment_events`, in
-frames from the segment's first frame) moved to where the segment sits in the stream. A segment's events are part of
-its cache key (:func:`segment_caption_fields`), so editing one segment's text re-encodes that segment only.
+Burn-in: the encode of :mod:`core_engine.render.segments` runs every clip to encode (shot bodies and transitions,
+:mod:`core_engine.render.shots`) through one ffmpeg stream; :func:`write_stream_ass` writes one ASS script for that
+stream, each clip's events (:func:`clip_caption_events`: the events of every segment on the video's timeline, cut to
+the clip's frames and counted from its first frame) moved to where the clip sits in the stream. A clip's events are
+part of its cache key (:func:`caption_key_fields`), so editing one segment's text re-encodes only the clips that show
+that segment's captions (a transition clip shows the end of one segment's captions and the start of the next's).
 Cue building and layout live in :mod:`core_engine.captions` (pure).
 """
 
@@ -34,15 +36,23 @@ from core_engine.render.plan import PlanSegment, RenderPlan, RenderSettings, Seg
 __all__ = [
     "CAPTIONS_VERSION",
     "SIDECAR_EXTS",
+    "CaptionEvent",
     "ass_filter",
     "caption_cues",
+    "caption_key_fields",
+    "clip_caption_events",
     "final_captions",
     "segment_caption_events",
     "segment_caption_fields",
     "sidecar_paths",
+    "video_caption_events",
     "write_sidecars",
     "write_stream_ass",
 ]
+
+#: One ASS event: ``(first frame, end frame, layer, ASS text)`` (end exclusive; layer 0 the cue, 1 the highlighted
+#: word), see :func:`core_engine.captions.segment_events`.
+CaptionEvent = tuple[int, int, int, str]
 
 #: Bump when cue building or the ASS output changes the burned-in pixels (re-encodes captioned segments only).
 CAPTIONS_VERSION = "1"
@@ -72,29 +82,58 @@ def segment_caption_events(
     return segment_events(cues, opts, settings.fps, frame_count)
 
 
-def segment_caption_fields(segment: PlanSegment, frame_count: int, settings: RenderSettings) -> dict[str, Any] | None:
-    """What the captions add to a segment's cache key: the ASS header (style and output size) and the segment's
-    events; ``None`` when captions are off (the key is then the same as before captions existed)."""
+def caption_key_fields(events: Sequence[CaptionEvent], settings: RenderSettings) -> dict[str, Any] | None:
+    """What the captions add to a clip's cache key: the ASS header (style and output size) and the clip's events
+    (frames from its first frame); ``None`` when captions are off (the key is then the same as before captions
+    existed)."""
     opts = settings.captions
     if opts is None:
         return None
     return {
         "version": CAPTIONS_VERSION,
         "header": ass_header(opts, settings.width, settings.height),
-        "events": [list(e) for e in segment_caption_events(segment, frame_count, settings)],
+        "events": [list(e) for e in events],
     }
 
 
-def write_stream_ass(path: Path, pieces: Sequence[tuple[int, PlanSegment, int]], settings: RenderSettings) -> bool:
-    """Write the ASS script of one encode stream to ``path``: ``pieces`` are ``(first stream frame, segment, frame
-    count)`` in stream order. Returns False (and writes nothing) when no piece has a caption."""
+def segment_caption_fields(segment: PlanSegment, frame_count: int, settings: RenderSettings) -> dict[str, Any] | None:
+    """:func:`caption_key_fields` of a segment shown whole as one clip of ``frame_count`` frames."""
+    return caption_key_fields(segment_caption_events(segment, frame_count, settings), settings)
+
+
+def video_caption_events(plan: RenderPlan, spans: Sequence[SegmentSpan]) -> list[CaptionEvent]:
+    """Every segment's ASS events on the video's timeline (frames from the video's first frame), in segment order;
+    ``[]`` when captions are off."""
+    if plan.settings.captions is None:
+        return []
+    out: list[CaptionEvent] = []
+    for seg, span in zip(plan.segments, spans, strict=True):
+        for a, b, layer, text in segment_caption_events(seg, span.frame_count, plan.settings):
+            out.append((span.start_frame + a, span.start_frame + b, layer, text))
+    return out
+
+
+def clip_caption_events(events: Sequence[CaptionEvent], start: int, frames: int) -> tuple[CaptionEvent, ...]:
+    """The part of ``events`` (video frames, :func:`video_caption_events`) inside the clip of ``frames`` frames
+    from video frame ``start``, cut to it and counted from its first frame."""
+    end = start + frames
+    return tuple(
+        (max(a, start) - start, min(b, end) - start, layer, text)
+        for a, b, layer, text in events
+        if a < end and b > start
+    )
+
+
+def write_stream_ass(
+    path: Path, pieces: Sequence[tuple[int, Sequence[CaptionEvent]]], settings: RenderSettings
+) -> bool:
+    """Write the ASS script of one encode stream to ``path``: ``pieces`` are ``(first stream frame, events)`` of
+    each clip in stream order (events from :func:`clip_caption_events`). Returns False (and writes nothing) when
+    captions are off or no piece has an event."""
     opts = settings.captions
-    if opts is None:
+    if opts is None or not any(ev for _, ev in pieces):
         return False
-    events = [(start, segment_caption_events(seg, frames, settings)) for start, seg, frames in pieces]
-    if not any(ev for _, ev in events):
-        return False
-    path.write_text(ass_document(ass_header(opts, settings.width, settings.height), events, settings.fps), "utf-8")
+    path.write_text(ass_document(ass_header(opts, settings.width, settings.height), pieces, settings.fps), "utf-8")
     return True
 
 

@@ -10,6 +10,7 @@ import { MusicSettings } from "@/components/editor/music-settings";
 import { CaptionsPanel } from "@/components/editor/captions-panel";
 import { ProjectFormatSettings } from "@/components/editor/project-format-settings";
 import { ProjectTitleEditor } from "@/components/editor/project-title-editor";
+import { ProjectTransitionSettings } from "@/components/editor/project-transition-settings";
 import { SegmentCard } from "@/components/editor/segment-card";
 import { RenderPanel } from "@/components/render/render-panel";
 import { RenderStatusBadge } from "@/components/render/render-status-badge";
@@ -142,6 +143,7 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
         <aside className="grid gap-4 lg:sticky lg:top-20" aria-label="Export">
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
+          <ProjectTransitionSettings project={project} disabled={rendering} onSave={updateProject} />
           <MusicSettings
             project={project}
             disabled={rendering}

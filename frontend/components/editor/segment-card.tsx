@@ -8,6 +8,7 @@ import { CopyButton } from "@/components/editor/copy-button";
 import { DeleteSegmentButton } from "@/components/editor/delete-segment-button";
 import { SegmentCamera } from "@/components/editor/segment-camera";
 import { SegmentImageDropZone } from "@/components/editor/segment-image-drop-zone";
+import { SegmentImages } from "@/components/editor/segment-images";
 import { SegmentNarration } from "@/components/editor/segment-narration";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -58,6 +59,9 @@ export interface SegmentCardProps {
 export function SegmentCard({ segment, number, isFirst, isLast, rendering }: SegmentCardProps) {
   const saveSegment = useAppStore((s) => s.saveSegment);
   const uploadImage = useAppStore((s) => s.uploadImage);
+  const addImage = useAppStore((s) => s.addImage);
+  const removeImage = useAppStore((s) => s.removeImage);
+  const reorderImages = useAppStore((s) => s.reorderImages);
   const uploadAudio = useAppStore((s) => s.uploadAudio);
   const deleteSegment = useAppStore((s) => s.deleteSegment);
   const moveSegment = useAppStore((s) => s.moveSegment);
@@ -161,6 +165,15 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
             disabled={!editable}
             disabledReason={disabledReason}
             onUpload={(file, onProgress) => uploadImage(segment.id, file, onProgress)}
+          />
+          <SegmentImages
+            segmentNumber={number}
+            images={segment.images}
+            disabled={!editable}
+            disabledReason={disabledReason}
+            onAdd={(file, onProgress) => addImage(segment.id, file, onProgress)}
+            onRemove={(index) => removeImage(segment.id, index)}
+            onReorder={(order) => reorderImages(segment.id, order)}
           />
           <SegmentCamera
             segment={segment}

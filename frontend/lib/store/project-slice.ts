@@ -25,6 +25,12 @@ export interface ProjectSlice {
   saveSegment: (segmentId: string, patch: SegmentUpdateRequest) => Promise<Segment>;
   uploadImage: (segmentId: string, file: File, onProgress?: (fraction: number) => void) => Promise<Segment>;
   uploadAudio: (segmentId: string, file: File, onProgress?: (fraction: number) => void) => Promise<Segment>;
+  /** Adds a picture after the segment's others (at most 3; they share its narration time). */
+  addImage: (segmentId: string, file: File, onProgress?: (fraction: number) => void) => Promise<Segment>;
+  /** Removes picture `index` (0-based in `images`); the later ones move up. */
+  removeImage: (segmentId: string, index: number) => Promise<Segment>;
+  /** Puts the pictures in a new order (current indices in the new order; the first becomes `image_file`). */
+  reorderImages: (segmentId: string, order: number[]) => Promise<Segment>;
   deleteSegment: (segmentId: string) => Promise<void>;
   /** Moves a segment one place up (-1) or down (+1), optimistically; the old order comes back on refusal. */
   moveSegment: (segmentId: string, offset: -1 | 1) => Promise<void>;
@@ -128,6 +134,26 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
       const segment = await api.uploadSegmentImage(segmentId, file, onProgress);
       replaceSegment(segment);
       if (segment.sequence_index === 0) void get().reloadProject();
+      return segment;
+    },
+
+    addImage: async (segmentId, file, onProgress) => {
+      const segment = await api.addSegmentImage(segmentId, file, onProgress);
+      replaceSegment(segment);
+      return segment;
+    },
+
+    removeImage: async (segmentId, index) => {
+      const segment = await api.removeSegmentImage(segmentId, index);
+      replaceSegment(segment);
+      if (segment.sequence_index === 0 && index === 0) void get().reloadProject();
+      return segment;
+    },
+
+    reorderImages: async (segmentId, order) => {
+      const segment = await api.reorderSegmentImages(segmentId, order);
+      replaceSegment(segment);
+      if (segment.sequence_index === 0 && order[0] !== 0) void get().reloadProject();
       return segment;
     },
 

@@ -67,7 +67,7 @@ def _pause_plan(folder: Path, music: MixSettings | None) -> RenderPlan:
     segs = list(plan.segments)
     silent = make_tone(folder / "silence.wav", 2.5, amp=0.0)
     segs[1] = PlanSegment("pause", segs[1].image_path, folder / "silence.wav", silent)
-    return RenderPlan(tuple(segs), plan.settings, music)
+    return RenderPlan(tuple(segs), plan.settings, mix=music)
 
 
 def test_music_ducks_under_the_narration_and_comes_back_in_a_pause(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_real_recordings_at_different_levels_with_real_music(tmp_path: Path, cor
     starts = np.cumsum([0.0] + [s.duration for s in segs])
     for target in (-14.0, -23.0):
         out = tmp_path / f"final{int(-target)}.mp4"
-        render_plan(RenderPlan(tuple(segs), base.settings, MixSettings(music, loudness_target=target)), out)
+        render_plan(RenderPlan(tuple(segs), base.settings, mix=MixSettings(music, loudness_target=target)), out)
         integrated, true_peak = ebur128(out)
         assert abs(integrated - target) <= 1.0 and true_peak <= -1.0, (target, integrated, true_peak)
         levels = [_measure_span(out, starts[i], segs[i].duration) for i in range(3)]
@@ -188,7 +188,7 @@ def test_changing_only_the_music_re_encodes_no_segment(tmp_path: Path) -> None:
         None,
     ]
     for mix in changes:
-        changed = RenderPlan(plan.segments, plan.settings, mix)
+        changed = RenderPlan(plan.segments, plan.settings, mix=mix)
         new_keys = compute_keys(changed)
         assert new_keys.segment_keys == keys.segment_keys and new_keys.audio_key == keys.audio_key
         assert new_keys.mix_key != keys.mix_key and new_keys.final_key != keys.final_key
@@ -201,18 +201,20 @@ def test_changing_only_the_music_re_encodes_no_segment(tmp_path: Path) -> None:
     # The last render has no music at all.
     assert _tone_levels(audio_after, MUSIC_HZ).max() < _tone_levels(audio_before, MUSIC_HZ).max() - 40
     # Rendering the same plan again is a no-op.
-    again = render_plan(RenderPlan(plan.segments, plan.settings, None), out, cache_dir=cache)
+    again = render_plan(RenderPlan(plan.segments, plan.settings, mix=None), out, cache_dir=cache)
     assert (again.rendered_segments, again.reused_segments) == (0, 3)
 
 
 def test_a_missing_or_silent_music_file_is_a_clear_error(tmp_path: Path) -> None:
     plan = solid_plan(tmp_path, [1.0])
     with pytest.raises(RenderError, match=r"music file gone\.ogg is missing"):
-        render_plan(RenderPlan(plan.segments, plan.settings, MixSettings(tmp_path / "gone.ogg")), tmp_path / "o.mp4")
+        render_plan(
+            RenderPlan(plan.segments, plan.settings, mix=MixSettings(tmp_path / "gone.ogg")), tmp_path / "o.mp4"
+        )
     silent = tmp_path / "silent.wav"
     write_wav_pcm16(silent, np.zeros(RATE, dtype=np.float32), RATE)
     with pytest.raises(RenderError, match=r"music file silent\.wav is silent"):
-        render_plan(RenderPlan(plan.segments, plan.settings, MixSettings(silent)), tmp_path / "o.mp4")
+        render_plan(RenderPlan(plan.segments, plan.settings, mix=MixSettings(silent)), tmp_path / "o.mp4")
     assert not (tmp_path / "o.mp4").exists()
 
 
