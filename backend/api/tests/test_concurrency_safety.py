@@ -4,8 +4,7 @@ racing with edits (row 6), and queued narration meeting a later upload or lock (
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,23 +46,6 @@ def indexes(project_id: str) -> list[int]:
         .order_by("sequence_index")
         .values_list("sequence_index", flat=True)
     )
-
-
-@pytest.fixture
-def hold_worker() -> Iterator[threading.Event]:
-    """Occupy the single worker so that jobs submitted now stay queued until the event is set."""
-    manager = TaskManager.get_instance()
-    release, started = threading.Event(), threading.Event()
-
-    def block() -> None:
-        started.set()
-        release.wait(60)
-
-    task_id = manager.submit_task(block, task_id=f"gate_{uuid.uuid4().hex}")
-    assert started.wait(10), "the worker did not pick up the gate task"
-    yield release
-    release.set()
-    manager.wait(task_id, timeout=60)
 
 
 # -- row 5 ----------------------------------------------------------------------------------------------------------

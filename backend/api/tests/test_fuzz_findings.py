@@ -25,7 +25,7 @@ def test_an_unmatched_url_is_a_json_404(client: APIClient, url: str) -> None:
 def test_a_segment_patch_that_is_not_an_object_is_a_400(client: APIClient, body: str) -> None:
     segment = import_story(client, ["One."])["segments"][0]
     response = client.generic("PATCH", segment_url(segment["id"]), body, content_type="application/json")
-    assert_error(response, 400, None, "as an object")
+    assert_error(response, 400, None, "JSON object")
 
 
 def test_a_page_past_the_end_is_the_documented_404(client: APIClient) -> None:
