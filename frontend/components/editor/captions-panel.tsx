@@ -1,13 +1,13 @@
 "use client";
 
-import { useState, type CSSProperties } from "react";
+import type { CSSProperties } from "react";
 
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldError } from "@/components/ui/field-error";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { toApiError } from "@/lib/api";
+import { useSave } from "@/lib/hooks/use-save";
 import type { CaptionMode, CaptionStyle, ProjectDetail, ProjectUpdateRequest } from "@/lib/types";
 
 const MODES: { value: CaptionMode; label: string }[] = [
@@ -59,6 +59,8 @@ export function previewCaptionStyle(style: CaptionStyle): CSSProperties {
   return css;
 }
 
+const CAPTION_FIELDS = ["caption_style", "caption_mode"];
+
 /** Captions of the next render: mode, style and a still preview over a segment's picture; each change is saved at
  * once. */
 export function CaptionsPanel({
@@ -70,26 +72,11 @@ export function CaptionsPanel({
   disabled?: boolean;
   onSave: (patch: ProjectUpdateRequest) => Promise<unknown>;
 }) {
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { saving, error, save } = useSave(onSave, CAPTION_FIELDS);
   const style = project.caption_style as CaptionStyle;
   const mode = project.caption_mode;
   const sample = project.segments.find((s) => s.image_file) ?? project.segments[0];
 
-  const save = async (patch: ProjectUpdateRequest) => {
-    setSaving(true);
-    setError(null);
-    try {
-      await onSave(patch);
-    } catch (caught) {
-      const apiError = toApiError(caught);
-      setError(
-        apiError.fieldMessage("caption_style") ?? apiError.fieldMessage("caption_mode") ?? apiError.message,
-      );
-    } finally {
-      setSaving(false);
-    }
-  };
   const saveStyle = (change: Partial<CaptionStyle>) => void save({ caption_style: change });
   const off = mode === "off";
   const locked = disabled || saving;

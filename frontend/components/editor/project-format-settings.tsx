@@ -1,15 +1,15 @@
 "use client";
 
-import { useState } from "react";
-
 import { VideoFormatFields, type VideoFormat } from "@/components/video-format-fields";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { FieldError } from "@/components/ui/field-error";
 import { FormField } from "@/components/ui/form-field";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { toApiError } from "@/lib/api";
+import { useSave } from "@/lib/hooks/use-save";
 import type { ProjectDetail, ProjectUpdateRequest, Quality } from "@/lib/types";
 import { QUALITY_PRESETS } from "@/lib/video-formats";
+
+const FORMAT_FIELDS = ["resolution_width", "resolution_height", "framerate", "quality"];
 
 /** Output resolution, frame rate and quality of the project; each change is saved at once. */
 export function ProjectFormatSettings({
@@ -21,32 +21,13 @@ export function ProjectFormatSettings({
   disabled?: boolean;
   onSave: (patch: ProjectUpdateRequest) => Promise<unknown>;
 }) {
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { saving, error, save } = useSave(onSave, FORMAT_FIELDS);
   const value: VideoFormat = {
     width: project.resolution_width,
     height: project.resolution_height,
     framerate: project.framerate,
   };
 
-  const save = async (patch: ProjectUpdateRequest) => {
-    setSaving(true);
-    setError(null);
-    try {
-      await onSave(patch);
-    } catch (caught) {
-      const apiError = toApiError(caught);
-      setError(
-        apiError.fieldMessage("resolution_width") ??
-          apiError.fieldMessage("resolution_height") ??
-          apiError.fieldMessage("framerate") ??
-          apiError.fieldMessage("quality") ??
-          apiError.message,
-      );
-    } finally {
-      setSaving(false);
-    }
-  };
   const change = (next: VideoFormat) =>
     save({ resolution_width: next.width, resolution_height: next.height, framerate: next.framerate });
   const qualityId = "project-quality";

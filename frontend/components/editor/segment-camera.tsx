@@ -1,13 +1,13 @@
 "use client";
 
 import { CrosshairIcon, XIcon } from "lucide-react";
-import { useState } from "react";
 
 import { Button } from "@/components/ui/button";
 import { FieldError } from "@/components/ui/field-error";
 import { FormField } from "@/components/ui/form-field";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
-import { getCameraPreviewUrl, toApiError } from "@/lib/api";
+import { getCameraPreviewUrl } from "@/lib/api";
+import { useSave } from "@/lib/hooks/use-save";
 import type { Camera, CameraMotion, Segment } from "@/lib/types";
 
 /** The camera motions, as the backend names them, with words for people. */
@@ -46,21 +46,8 @@ export function SegmentCamera({
   onSave: (camera: Camera) => Promise<unknown>;
 }) {
   const camera = segment.camera;
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { saving, error, save } = useSave(onSave);
   const motionId = `segment-${segment.id}-motion`;
-
-  const save = async (next: Camera) => {
-    setSaving(true);
-    setError(null);
-    try {
-      await onSave(next);
-    } catch (caught) {
-      setError(toApiError(caught).message);
-    } finally {
-      setSaving(false);
-    }
-  };
 
   if (!segment.image_file) return null;
   const version = `${segment.image_file}|${camera.motion}|${camera.focus?.join(",") ?? ""}|${camera.strength ?? ""}`;
