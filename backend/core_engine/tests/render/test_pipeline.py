@@ -200,8 +200,10 @@ def test_a_cancel_asked_while_frames_flow_lands_at_the_next_report(tmp_path: Pat
         render_plan(plan, out, on_progress)
     ended = time.monotonic()
     assert asked, "never reached the encoding stage"
-    # Seen at the very next report (still encoding segment 1 of 2: nothing ran to completion meanwhile).
-    assert len(seen_after) == 1 and seen_after[0].stage == "SCENE_BUILD[1]", seen_after
+    # Seen at the very next report, before the second segment was encoded. (The encoder may have crossed the
+    # boundary into segment 2 within that report interval on a fast run, so the stage may be either.)
+    assert len(seen_after) == 1, seen_after
+    assert seen_after[0].stage in ("SCENE_BUILD[1]", "SCENE_BUILD[2]") and seen_after[0].current_segment <= 1
     assert ended - asked[0] < 2.0  # report interval + cleanup, with room for a loaded machine
     assert not _ffmpeg_children() and not _producer_threads()
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
