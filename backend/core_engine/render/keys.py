@@ -45,7 +45,7 @@ __all__ = [
 
 #: Bump whenever a change to this engine (camera path, resampling, filters, encoder flags) changes the pixels or
 #: bytes it produces: every cached segment is then re-encoded.
-ENGINE_VERSION = "2"  # 2: OpenCV frame resampling; veryfast + tune psnr encoder
+ENGINE_VERSION = "2"  # 2: OpenCV frame resampling (the encoder settings are part of every key themselves)
 
 
 def segment_cache_key(

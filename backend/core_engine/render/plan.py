@@ -41,27 +41,31 @@ AUDIO_CHANNELS = 2
 
 @dataclass(frozen=True)
 class EncoderSettings:
-    """Encoder parameters. The defaults are production: H.264 (libx264) at 8000 kb/s, preset ``veryfast`` with
-    ``tune psnr``, yuv420p; AAC at 192 kb/s, 48000 Hz.
+    """Encoder parameters. The defaults are production: H.264 (libx264) at 8000 kb/s, preset ``superfast`` with
+    ``tune psnr`` and ``-x264-params trellis=1:aq-mode=2:aq-strength=0.5:b-adapt=0``, yuv420p; AAC at 192 kb/s,
+    48000 Hz.
 
-    Chosen by measurement (VMAF and PSNR against a lossless encode of the same frames; CPU seconds of the encode):
-    on a 4 s Ken Burns zoom over the corpus macaque photo (fine fur, a worst case) at 1080p30 and 8000k,
-    ``medium`` scored VMAF 98.33 for 18.5 CPU s; ``faster`` 97.24 (11.4 s); ``veryfast`` 97.38 (7.1 s);
-    ``veryfast`` + ``tune psnr`` 97.98 (5.5 s); ``superfast`` + ``tune psnr`` + ``mbtree=1:rc-lookahead=10`` 97.67
-    (3.9 s), which lost 1.9 VMAF to ``medium`` on the whole corpus story, so ``veryfast`` + ``tune psnr``: a third of
-    ``medium``'s CPU for 0.35 VMAF. ``tune psnr`` (adaptive quantisation and psycho-visual optimisations off) spends
-    no bits on texture "grain" that a slow camera move does not need. The benchmark (``bench/render_bench.py``)
-    re-measures this on the corpus story against the ``medium`` floor. ``x264_params`` is passed as
-    ``-x264-params`` when not empty. Rate control is ``bitrate`` (average, ``-b:v``) or, when ``crf`` is set, constant
-    quality (``-crf``; ``bitrate`` is then ignored); ``maxrate``/``bufsize`` optionally cap the rate (VBV). Named
-    presets: :mod:`core_engine.presets`.
+    Chosen by measurement on the benchmark's 6-segment corpus story (15 s, 1920x1080, 30 fps, 8000k; VMAF and PSNR-Y
+    against a lossless encode of the same frames, CPU seconds of the encode alone; ``bench/render_bench.py``
+    re-measures the chosen one against the ``medium`` floor on every run). ``medium`` (the floor): VMAF 98.79,
+    ~45 CPU s. ``veryfast`` + ``tune psnr``: 97.21, 15 CPU s: its macroblock-tree rate control undershoots the
+    bitrate by 10 % on slow camera moves. ``superfast`` + ``tune psnr`` (no macroblock tree): 97.36, 9 CPU s, full
+    bitrate. On top of that, per option: ``subme`` 3 +0.48 VMAF for +7 CPU s (sub-pixel refinement, costly);
+    ``trellis=1`` +0.39 for +3 s; ``aq-mode=2:aq-strength=0.5`` (auto-variance adaptive quantisation, half
+    strength: a few more bits to flat sky and walls) another +0.35 for ~+1 s; ``b-adapt=0`` (always 3 B-frames: a
+    slow camera move never needs the adaptive decision) −1.5 CPU s for −0.03. Together: VMAF 98.07 at ~11.5 CPU s,
+    a quarter of ``medium``'s CPU for 0.7 VMAF. ``tune psnr`` turns psycho-visual optimisations off (no bits spent
+    on texture "grain" a slow camera move does not need). ``x264_params`` is passed as ``-x264-params`` when not
+    empty. Rate control is ``bitrate`` (average, ``-b:v``) or, when ``crf`` is set, constant quality (``-crf``;
+    ``bitrate`` is then ignored); ``maxrate``/``bufsize`` optionally cap the rate (VBV). Named presets:
+    :mod:`core_engine.presets`.
     """
 
     codec: str = "libx264"
     bitrate: str = "8000k"
-    preset: str = "veryfast"
+    preset: str = "superfast"
     tune: str = "psnr"
-    x264_params: str = ""
+    x264_params: str = "trellis=1:aq-mode=2:aq-strength=0.5:b-adapt=0"
     pixel_format: str = "yuv420p"
     audio_codec: str = "aac"
     audio_bitrate: str = "192k"
