@@ -147,3 +147,33 @@ def test_queued_narration_respects_a_later_upload_and_lock(client: APIClient, tm
     audio_dir = uploaded_file.parent
     assert not list(audio_dir.glob(".*.part.wav"))
     assert not (audio_dir / f"{s1}.wav").exists() and not (audio_dir / f"{s2}.wav").exists()
+
+
+def test_status_reads_are_not_blocked_by_a_writer_holding_the_database(tmp_path: Path) -> None:
+    """Issue 9 row 14: the database runs in write-ahead-log mode, so a status poll reads while a render's progress
+    update holds the write lock (in SQLite's default rollback journal the read would wait in busy-handler steps of
+    up to 100 ms, or, here, until the writer lets go)."""
+    import sqlite3
+
+    client = APIClient()
+    project_id = import_story(client, ["One.", "Two."])["id"]
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+    writer = sqlite3.connect(connection.settings_dict["NAME"], timeout=1, isolation_level=None)
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("UPDATE api_project SET title = 'Renamed mid-read' WHERE 1 = 0")
+    got: list[int] = []
+
+    def read() -> None:
+        try:
+            got.append(APIClient().get(f"/api/projects/{project_id}/status/").status_code)
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(timeout=10)
+    writer.execute("ROLLBACK")
+    writer.close()
+    assert not reader.is_alive() and got == [200]
