@@ -56,9 +56,9 @@ def reference(folder: Path) -> Path:
 def encode(ref: Path, name: str, folder: Path) -> tuple[Path, float]:
     enc = quality_encoder(name)
     out = folder / f"{name}.mp4"
-    rate = enc.rate_args()
+    # enc.video_args(): codec, preset, tune, x264 parameters and rate control, exactly as the renderer passes them.
     cmd = [require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(ref), "-an",
-           "-c:v", enc.codec, "-preset", enc.preset, *rate, "-pix_fmt", enc.pixel_format, str(out)]  # fmt: skip
+           *enc.video_args(), "-pix_fmt", enc.pixel_format, str(out)]  # fmt: skip
     t = time.monotonic()
     subprocess.run(cmd, check=True)
     return out, time.monotonic() - t

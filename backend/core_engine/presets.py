@@ -7,23 +7,23 @@ aspect ratio between :data:`MIN_ASPECT` and :data:`MAX_ASPECT`); frame rates are
 Quality presets (``Project.quality``), chosen by measured quality: ``bench/quality_presets.py`` encodes 6 s of real
 1080p30 Ken Burns footage (two corpus photos — a detailed city street and the party photo — made by the engine's own
 camera code, lossless reference) with each preset's exact encoder settings and scores it with ffmpeg's libvmaf
-(``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``, frames paired by index). Measured 2026-11-30 on the 2-core dev machine
+(``-lavfi "[0:v][1:v]libvmaf=n_threads=2"``, frames paired by index). Measured 2026-12-01 on the 2-core dev machine
 (VMAF 0–100; ≥ 95 is commonly taken as visually transparent, 93+ as very good):
 
 =========  ===============================================  =====  ================
 preset     settings                                         VMAF   size vs Standard
 =========  ===============================================  =====  ================
-standard   ``-b:v 8000k -preset veryfast -tune psnr``       96.50  1.00 (4.52 MB)
-           (the engine's default encoder)
-high       ``-crf 18 -preset veryfast -tune psnr``          98.20  1.91
-small      ``-b:v 2700k -maxrate 4000k -bufsize 8000k``     94.64  0.34 (1.53 MB)
+standard   ``-b:v 8000k -preset superfast -tune psnr``      96.43  1.00 (4.81 MB)
+           ``-x264-params trellis=1:aq-mode=2:``
+           ``aq-strength=0.5:b-adapt=0`` (engine default)
+high       ``-crf 18 -preset veryfast -tune psnr``          98.76  2.70
+small      ``-b:v 2700k -maxrate 4000k -bufsize 8000k``     92.54  0.31 (1.49 MB)
            ``-preset medium`` (no tune)
-(tried)    small's rates with ``veryfast -tune psnr``       87.84  0.34
-(tried)    small's rates with ``-preset slow``              94.79  0.33, 1.6× medium's encode time
 =========  ===============================================  =====  ================
 
-At a third of the bits the encoder's effort pays: Small uses preset ``medium`` (6.8 VMAF above ``veryfast`` +
-``tune psnr`` at the same size); ``slow`` gained only 0.15 more for 60 % more encoding time.
+Measured earlier on the same clip (before the engine's OpenCV resampling): Small's rates with ``veryfast -tune
+psnr`` scored 6.8 VMAF below ``medium`` at the same size, and ``-preset slow`` only 0.15 above it for 60 % more
+encoding time: at a third of the bits the encoder's effort pays, so Small uses ``medium``.
 """
 
 from __future__ import annotations
@@ -76,15 +76,17 @@ MAX_ASPECT = 3.0
 
 #: ``Project.quality`` values → video encoder settings (audio is the same for all: AAC 192 kb/s, 48 kHz).
 QUALITY_PRESETS: dict[str, EncoderSettings] = {
-    # Standard: the seeds' H.264 at 8000 kb/s with the engine's default encoder (preset veryfast, tune psnr).
-    # Measured: VMAF 96.50, 4.52 MB for the 6 s test clip.
+    # Standard: the seeds' H.264 at 8000 kb/s with the engine's default encoder (superfast, tune psnr, see
+    # EncoderSettings). Measured: VMAF 96.43, 4.81 MB for the 6 s test clip.
     "standard": EncoderSettings(),
-    # High: constant quality CRF 18 (the seeds' Render API), engine default preset. Measured: VMAF 98.20, 1.91×
+    # High: constant quality CRF 18 (the seeds' Render API), veryfast + tune psnr. Measured: VMAF 98.76, 2.70×
     # Standard's size.
     "high": EncoderSettings(crf=18, preset="veryfast", x264_params=""),
     # Small, for sharing: 2700 kb/s average capped at 4000 kb/s, preset medium without tune (a third of the bytes).
-    # Measured: VMAF 94.64, 0.34× Standard (veryfast + tune psnr: 87.84; slow: 94.79 for 1.6× the encode time).
-    "small": EncoderSettings(bitrate="2700k", preset="medium", tune="", maxrate="4000k", bufsize="8000k"),
+    # Measured: VMAF 92.54, 0.31× Standard.
+    "small": EncoderSettings(
+        bitrate="2700k", preset="medium", tune="", x264_params="", maxrate="4000k", bufsize="8000k"
+    ),
 }
 
 #: Quick preview: the short side of the draft, pixels (480p), and its highest frame rate.
