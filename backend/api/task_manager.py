@@ -256,16 +256,7 @@ WORKER_NICE = 10
 
 def lower_worker_priority() -> None:
     """``ThreadPoolExecutor`` initializer: give the calling thread :data:`WORKER_NICE` (Linux; elsewhere a no-op,
-    because ``setpriority`` would renice the whole server). Never raises.
-
-    Also makes OpenCV (the frame producer's resampling, face detection) run on the calling thread instead of its
-    own thread pool: that pool's threads keep the nice value of whichever thread first used OpenCV — in the server
-    often a request thread (face detection on an upload), i.e. priority 0 — so the render's resampling would
-    compete with status polls at full priority. The encoder, not frame making, is what limits a render's speed."""
-    with contextlib.suppress(Exception):
-        import cv2
-
-        cv2.setNumThreads(0)  # 0: no worker threads, every OpenCV call runs on the calling thread
+    because ``setpriority`` would renice the whole server). Never raises."""
     if sys.platform != "linux":
         return
     with contextlib.suppress(OSError):
