@@ -397,7 +397,8 @@ class TaskManager:
         try:
             result = (fn or import_function(job.function))(*job.args)
         except Exception as exc:  # the task function normally handles its own errors; this is the safety net
-            logger.exception("task %s failed", job.task_id)
+            if not self.stopping:
+                logger.exception("task %s failed", job.task_id)
             error = str(exc) or exc.__class__.__name__
         if not Job.objects.filter(pk=job.pk, state=JobState.RUNNING).exists():
             return  # the function recorded its outcome

@@ -70,14 +70,16 @@ def render_task_function(project_id: str) -> dict[str, Any] | None:
         manager.update_task_progress(task_id, record)
 
     try:
-        result = render_project(str(project_id), on_progress)
+        # The embedded backend renders in a child process, keeping the server's interpreter lock for requests.
+        isolated = settings.STORYREEL_TASK_BACKEND == "embedded"
+        result = render_project(str(project_id), on_progress, isolated=isolated)
     except RenderCancelled:
         record_render_cancelled(project_id)
         return None
     except Exception as exc:  # an engine bug must still end as FAILED with a message, never a stuck PROCESSING
         if manager.stopping:  # its ffmpeg was stopped by the server's shutdown: queued again at the next start
             logger.warning("render of project %s interrupted by the shutdown; it resumes at the next start", project_id)
-            return None
+            raise  # the task manager leaves the job RUNNING (it is queued again at the next start), never DONE
         if not isinstance(exc, RenderError):
             logger.exception("render of project %s crashed", project_id)
         record_render_failed(project_id, str(exc) if isinstance(exc, RenderError) else unexpected_error(exc))
