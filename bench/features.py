@@ -96,15 +96,12 @@ def stage_seconds(progress: list, wall_s: float) -> dict[str, float]:
     percentage, stage, eta])]`` as ``worker.py`` records them): seconds from the start to the first ``SCENE_BUILD``
     record ("audio": validation, narration track, music mix — the frame thread starts meanwhile), from there to the
     first ``CONCAT``/``FINALIZE`` record ("segments": frames + encode) and from there to the end ("join + mux").
-    A phase whose stage never appears gets the time up to the next one that does."""
+    A phase whose stage never appears gets 0 s (its time goes to the phase before)."""
     firsts: dict[str, float] = {}
     for t, args in progress:
         stage = str(args[4]).split("[")[0] if len(args) > 4 else ""
         stage = "CONCAT" if stage == "FINALIZE" else stage
         firsts.setdefault(stage, float(t))
-    starts = [0.0, firsts.get("SCENE_BUILD"), firsts.get("CONCAT")]
-    bounds = [*starts, wall_s]
-    for k in range(len(bounds) - 2, -1, -1):  # a missing start takes the next known one
-        if bounds[k] is None:
-            bounds[k] = bounds[k + 1]
-    return {name: float(bounds[k + 1] - bounds[k]) for k, name in enumerate(PHASES)}
+    join_start = firsts.get("CONCAT", wall_s)
+    bounds = (0.0, firsts.get("SCENE_BUILD", join_start), join_start, wall_s)
+    return {name: bounds[k + 1] - bounds[k] for k, name in enumerate(PHASES)}
