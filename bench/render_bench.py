@@ -1,4 +1,4 @@
-"""StoryReel render benchmark: speed, smoothness, incremental re-render, memory, timing and status latency.
+"""StoryReel render benchmark: speed, feature costs, smoothness, incremental re-render, memory, timing, latency.
 
 Run from the repository root::
 
@@ -6,6 +6,7 @@ Run from the repository root::
     python bench/render_bench.py --quick    # smoke run, 640x360, short clips (about 1 minute)
     python bench/render_bench.py --out DIR  # where videos, logs and the JSON report go (default bench/out/)
     python bench/render_bench.py --only speed,smoothness   # some parts only (for development)
+    python bench/render_bench.py --quick --only transitions,sound   # the feature-cost parts, smoke size
 
 It needs the corpus of photos and recordings (``../shared/corpus`` next to the repository, or ``$STORYREEL_CORPUS``)
 and exits with code 2 when it is absent. It prints a targets table, writes ``bench/RESULTS.md`` (``--results``
@@ -31,6 +32,15 @@ quiet. Speed numbers are only meaningful with "other load" near 0.
    lines, the engine's progress callbacks with timestamps; ratios full/floor, reference/full, zoompan/full.
 1b. **Quick preview**: the speed test's plan rendered at Standard quality and as its quick preview draft (480p, ≤ 15
    fps, x264 ultrafast), both without cache: preview time / Standard time ≤ 0.15.
+1c. **Transitions** (``features.py``): the speed test's plan with every boundary a cut vs every boundary a 0.5 s
+   crossfade, both without cache: crossfades / cuts ≤ 1.1×.
+1d. **Captions and music** (``features.py``): the speed test's plan without vs with word-timed captions burned in
+   (sentence mode, default style) and the corpus music ducked under the narration (default mix settings), both
+   without cache: with / without ≤ 1.15×. The report checks the captions were burned in and the music mixed, and
+   gives both outputs' loudness.
+   In 1c and 1d the two renders alternate over ``feature_rounds`` rounds (base, variant, base, variant); each ratio
+   is taken within a round, the target judged on the median, the spread, CPU-time ratio and each render's stage
+   breakdown (audio / segments / join, from the engine's progress callbacks) reported.
 2. **Smoothness** of a straight linear pan (constant zoom 1.3, 3.7 source px/frame ≈ 2.4 output px/frame, 4 s) over
    the 16:9 landscape photo, drawn by each renderer's own per-frame code without encoding; jitter =
    std/|mean| of the phase-correlation frame shift (``smoothness.py``), with an upsampled-DFT cross-check.
@@ -102,6 +112,7 @@ class BenchConfig:
     speed_segments: int = 6
     speed_seconds: float = 2.5
     speed_rounds: int = 2
+    feature_rounds: int = 2  # transitions and sound parts: rounds of (base, variant)
     smooth_frames: int = 120
     smooth_speed: float = 3.7  # source px per frame
     smooth_zoom: float = 1.3
@@ -436,6 +447,163 @@ def bench_preview(cfg: BenchConfig, out: Path, work: Path, report: Report) -> No
         f"≤ {PREVIEW_TIME_RATIO}×",
         *judged(ratio <= PREVIEW_TIME_RATIO, fmt(ratio, ".3f", "×"), favour_pass=(full,), favour_fail=(draft,)),
     )
+
+
+# ---------------------------------------------------------------------------------------- 1c/1d. feature costs
+#: Issue 12: a render with crossfades takes at most this many times the same render with cuts.
+TRANSITION_TIME_RATIO = 1.1
+#: Issue 11: a render with captions and music takes at most this many times the same render without them.
+SOUND_TIME_RATIO = 1.15
+
+
+@dataclass
+class Paired:
+    """Alternating rounds of a base render and the same render with a feature on (base, variant, base, ...)."""
+
+    base: list[Run]
+    variant: list[Run]
+
+    @property
+    def ratios(self) -> list[float]:
+        """Variant wall time / base wall time, per round."""
+        return [v.wall_s / b.wall_s for b, v in zip(self.base, self.variant, strict=True)]
+
+    @property
+    def cpu_ratios(self) -> list[float]:
+        """Variant CPU seconds / base CPU seconds (process tree), per round."""
+        return [v.cpu_s / b.cpu_s for b, v in zip(self.base, self.variant, strict=True) if b.cpu_s > 0]
+
+    @property
+    def median(self) -> float:
+        """Median over rounds of the wall-time ratio (the judged number)."""
+        return float(np.median(self.ratios))
+
+
+def paired_rounds(base: tuple[str, dict], variant: tuple[str, dict], work: Path, video_s: float, rounds: int) -> Paired:
+    """Render the ``(label, job)`` pairs ``base`` and ``variant`` alternately for ``rounds`` rounds (each render in
+    its own worker, a disturbed one measured again up to :data:`SPEED_ATTEMPTS` times)."""
+    pair = Paired([], [])
+    for i in range(rounds):
+        pair.base.append(run_job(f"{base[0]} (round {i + 1})", base[1], work, video_s, SPEED_ATTEMPTS))
+        pair.variant.append(run_job(f"{variant[0]} (round {i + 1})", variant[1], work, video_s, SPEED_ATTEMPTS))
+    return pair
+
+
+def _paired_lines(pair: Paired, rounds: int) -> list[str]:
+    """Run table (with each render's stage breakdown) and the ratio lines of a paired comparison."""
+    from features import PHASES, stage_seconds
+
+    rows = []
+    for run in [r for b, v in zip(pair.base, pair.variant, strict=True) for r in (b, v)]:
+        phases = stage_seconds(run.extra.get("progress", []), run.wall_s)
+        rows.append([*run.row(), *(fmt(phases[p]) for p in PHASES)])
+    lines = table([*RUN_HEADER, *(f"{p} s" for p in PHASES)], rows)
+    return [
+        *lines,
+        "",
+        f"Rounds alternate the two renders ({rounds} rounds); each ratio is taken within a round, the target is "
+        "judged on the median over rounds. Stage columns: from the engine's progress callbacks (audio = validation, "
+        "narration and mix, while the frame thread starts; segments = frames + encode; join + mux = the rest).",
+        f"- wall-time ratio = **{fmt(pair.median, '.3f')}** per round {_spread(pair.ratios)}",
+        f"- CPU-time ratio (process tree) per round {_spread(pair.cpu_ratios)}",
+    ]
+
+
+def _paired_target(report: Report, name: str, limit: float, pair: Paired, missing: str | None) -> None:
+    """The ratio target of a paired comparison; ``missing`` names a feature the variant did not actually render
+    (then the target is not measured)."""
+    measured = f"{pair.median:.3f}× (rounds {_spread(pair.ratios)})"
+    if missing:
+        report.target(name, f"≤ {limit}×", f"{measured} — not comparable: {missing}", None)
+        return
+    passed = pair.median <= limit
+    report.target(
+        name, f"≤ {limit}×", *judged(passed, measured, favour_pass=tuple(pair.base), favour_fail=tuple(pair.variant))
+    )
+
+
+def _feature_plan(cfg: BenchConfig, work: Path) -> tuple[dict, float]:
+    """The speed test's plan (``speed_segments`` corpus segments of ``speed_seconds`` s) and its video seconds."""
+    plan = corpus_plan(cfg.speed_segments, cfg.speed_seconds, settings_spec(cfg.width, cfg.height, cfg.fps), work)
+    return plan, plan_frames(plan) / cfg.fps
+
+
+def bench_transitions(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
+    """The speed test's plan with every boundary a cut vs every boundary a 0.5 s crossfade (``features.py``)."""
+    from features import CROSSFADE_SECONDS, transition_pair
+
+    plan, video_s = _feature_plan(cfg, work)
+    cuts, fades = transition_pair(plan)
+    pair = paired_rounds(
+        ("cuts", storyreel_job(cuts, out / "transitions_cut.mp4")),
+        (f"crossfades {CROSSFADE_SECONDS} s", storyreel_job(fades, out / "transitions_crossfade.mp4")),
+        work,
+        video_s,
+        cfg.feature_rounds,
+    )
+    clips = [r.extra.get("rendered_clips", 0) for r in (pair.base[0], pair.variant[0])]
+    missing = None if clips[1] > clips[0] else f"the crossfade render encoded {clips[1]} clips, the cut one {clips[0]}"
+    report.data["transitions"] = {"ratios": pair.ratios, "cpu_ratios": pair.cpu_ratios, "clips": clips}
+    lines = _paired_lines(pair, cfg.feature_rounds)
+    lines.append(f"- clips encoded: {clips[0]} with cuts, {clips[1]} with crossfades (bodies + transition clips)")
+    report.section(
+        f"Transitions — {len(plan['segments'])} corpus segments, {video_s:.1f} s, {cfg.width}x{cfg.height} @ "
+        f"{cfg.fps} fps, cuts vs {CROSSFADE_SECONDS} s crossfades",
+        lines,
+    )
+    _paired_target(report, "render with crossfades / with cuts", TRANSITION_TIME_RATIO, pair, missing)
+
+
+def _sound_checks(pair: Paired) -> tuple[list[str], str | None]:
+    """Report lines showing the variant really burned captions in and mixed music (encoder / mixer command lines,
+    loudness of both outputs), and what is missing when it did not."""
+    from core_engine.render.loudness import measure_file
+    from features import MUSIC_FILE
+
+    variant = pair.variant[0]
+    burned = any(any("ass=" in a for a in argv) for argv in variant.commands)
+    mixed = any(any(MUSIC_FILE in a for a in argv) for argv in variant.commands)
+    lines = [f"- captions burned in (libass `ass` filter in an encoder command): {'yes' if burned else 'NO'}; "
+             f"music read by the mixer: {'yes' if mixed else 'NO'}"]  # fmt: skip
+    for label, run in (("without", pair.base[0]), ("with captions + music", variant)):
+        try:
+            loud = measure_file(run.output, true_peak=True)
+            lines.append(f"- output {label}: {loud.integrated:.1f} LUFS, true peak {loud.true_peak:.1f} dBTP")
+        except Exception as exc:  # a report line, never a reason to lose the timing
+            lines.append(f"- output {label}: loudness not measured ({exc})")
+    missing = [what for what, ok in (("captions not burned in", burned), ("music not mixed", mixed)) if not ok]
+    return lines, "; ".join(missing) or None
+
+
+def bench_sound(cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
+    """The speed test's plan without vs with word-timed burned-in captions and ducked corpus music
+    (``features.py``)."""
+    from features import caption_count, sound_pair
+
+    plan, video_s = _feature_plan(cfg, work)
+    plain, rich = sound_pair(plan)
+    pair = paired_rounds(
+        ("no captions, no music", storyreel_job(plain, out / "sound_plain.mp4")),
+        ("captions + music", storyreel_job(rich, out / "sound_captions_music.mp4")),
+        work,
+        video_s,
+        cfg.feature_rounds,
+    )
+    checks, missing = _sound_checks(pair)
+    report.data["sound"] = {"ratios": pair.ratios, "cpu_ratios": pair.cpu_ratios, "words": caption_count(rich)}
+    lines = _paired_lines(pair, cfg.feature_rounds)
+    lines += [
+        f"- captions: {caption_count(rich)} words, sentence mode, default style, word timings spread over the "
+        f"trimmed recordings by syllables; music: {Path(rich['mix']['music_path']).name}, default mix settings "
+        "(−18 dB, ducked under the narration, −14 LUFS)",
+        *checks,
+    ]
+    report.section(
+        f"Captions and music — {len(plan['segments'])} corpus segments, {video_s:.1f} s, {cfg.width}x{cfg.height} "
+        f"@ {cfg.fps} fps, without vs with both",
+        lines,
+    )
+    _paired_target(report, "render with captions + music / without", SOUND_TIME_RATIO, pair, missing)
 
 
 # ------------------------------------------------------------------------------------------------------ 1. speed
@@ -1087,6 +1255,39 @@ def write_results(path: Path, report: Report, info: dict, quick: bool, elapsed: 
     path.write_text("\n".join(lines))
 
 
+def run_parts(parts: set[str], cfg: BenchConfig, out: Path, work: Path, report: Report) -> None:
+    """Run the selected parts in the bench's order (see :data:`PARTS`); a part that fails is reported and the run
+    goes on."""
+    fns: dict[str, Callable[[], None]] = {
+        "speed": lambda: bench_speed(cfg, out, work, report),
+        "preview": lambda: bench_preview(cfg, out, work, report),
+        "transitions": lambda: bench_transitions(cfg, out, work, report),
+        "sound": lambda: bench_sound(cfg, out, work, report),
+        "smoothness": lambda: bench_smoothness(cfg, report),
+        "incremental": lambda: bench_incremental(cfg, out, work, report),
+        "memory": lambda: bench_memory(cfg, out, work, report),
+        "timing": lambda: bench_timing(cfg, out, work, report),
+        "status": lambda: bench_status(cfg, out, work, report),
+    }
+    for part, title in PARTS:
+        if part in parts:
+            attempt(report, title, fns[part])
+
+
+#: The parts of the bench (``--only`` names) and their titles, in the order they run.
+PARTS = (
+    ("speed", "Speed"),
+    ("preview", "Quick preview"),
+    ("transitions", "Transitions"),
+    ("sound", "Captions and music"),
+    ("smoothness", "Smoothness"),
+    ("incremental", "Incremental re-render"),
+    ("memory", "Memory scaling"),
+    ("timing", "Timing"),
+    ("status", "Status latency"),
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run at 640x360")
@@ -1106,10 +1307,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        default="speed,preview,smoothness,incremental,memory,timing,status",
-        help="comma-separated parts to run (for development)",
+        default=",".join(part for part, _ in PARTS),
+        help="comma-separated parts to run (for development): " + ", ".join(part for part, _ in PARTS),
     )
     args = parser.parse_args(argv)
+    parts = set(args.only.split(","))
+    unknown = parts - {part for part, _ in PARTS}
+    if unknown:
+        parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     try:
         corpus = corpus_dir()
     except CorpusMissing as exc:
@@ -1129,25 +1334,11 @@ def main(argv: list[str] | None = None) -> int:
     log(f"corpus {corpus}; {info['cpu']}, {info['cores']}; ffmpeg {info['ffmpeg']}; output in {out}")
     report = Report()
     started = time.perf_counter()
-    parts = set(args.only.split(","))
     missing_engine = engine_available()
     if missing_engine:
         log(f"engine not importable: {missing_engine}")
         report.section("Engine", [f"- `core_engine.render.pipeline.render_plan` not importable: {missing_engine}"])
-    if "speed" in parts:
-        attempt(report, "Speed", lambda: bench_speed(cfg, out, work, report))
-    if "preview" in parts:
-        attempt(report, "Quick preview", lambda: bench_preview(cfg, out, work, report))
-    if "smoothness" in parts:
-        attempt(report, "Smoothness", lambda: bench_smoothness(cfg, report))
-    if "incremental" in parts:
-        attempt(report, "Incremental re-render", lambda: bench_incremental(cfg, out, work, report))
-    if "memory" in parts:
-        attempt(report, "Memory scaling", lambda: bench_memory(cfg, out, work, report))
-    if "timing" in parts:
-        attempt(report, "Timing", lambda: bench_timing(cfg, out, work, report))
-    if "status" in parts:
-        attempt(report, "Status latency", lambda: bench_status(cfg, out, work, report))
+    run_parts(parts, cfg, out, work, report)
     _add_missing_targets(report, parts, cfg)
     elapsed = time.perf_counter() - started
     print("\n## Targets\n" + "\n".join(report.targets_table()), flush=True)
@@ -1171,6 +1362,8 @@ ALL_TARGETS = {
         ("MoviePy reference / full", "≥ 1.5× (faster)"),
     ],
     "preview": [("quick preview / Standard render", f"≤ {PREVIEW_TIME_RATIO}×")],
+    "transitions": [("render with crossfades / with cuts", f"≤ {TRANSITION_TIME_RATIO}×")],
+    "sound": [("render with captions + music / without", f"≤ {SOUND_TIME_RATIO}×")],
     "smoothness": [("smoothness jitter (StoryReel)", "≤ 0.03")],
     "incremental": [
         ("re-render, nothing changed", "≤ 0.10× full"),

@@ -5,7 +5,11 @@ A *plan spec* is a JSON-able dict mirroring ``core_engine.render.plan.RenderPlan
     {"segments": [{"segment_id": str, "image_path": str, "audio_path": str, "duration": float (s)}, ...],
      "settings": {"width": int (px), "height": int (px), "fps": int, "zoom_intensity": float}}
 
-so that every renderer (StoryReel, references) is driven by exactly the same segments.
+so that every renderer (StoryReel, references) is driven by exactly the same segments. StoryReel-only options
+(``features.py`` adds them; the references ignore them): a segment's ``"text"`` and ``"word_timings"``
+(``[{"word", "start", "end"}]``, seconds from the segment start), ``settings["captions"]`` (``{"mode": "sentence" |
+"word"}``, default caption style), ``"shots"`` (``{"transition": {"kind": str, "duration": float (s)}}``) and
+``"mix"`` (``{"music_path": str, ...}``: ``MixSettings`` fields, the rest at their defaults).
 """
 
 from __future__ import annotations
@@ -34,10 +38,12 @@ class CorpusMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class CorpusItem:
-    """One story segment of the corpus: a photo and a narration recording (absolute paths)."""
+    """One story segment of the corpus: a photo and a narration recording (absolute paths), and the segment's
+    narration text from ``story.json`` (written for the project: the recordings speak other texts)."""
 
     image: Path
     audio: Path
+    text: str = ""
 
 
 def corpus_dir() -> Path:
@@ -62,7 +68,7 @@ def load_corpus_story() -> list[CorpusItem]:
     items = []
     for seg in story["segments"]:
         image, audio = _find(root, seg["image"]), _find(root, seg["audio"])
-        items.append(CorpusItem(image=image, audio=audio))
+        items.append(CorpusItem(image=image, audio=audio, text=seg.get("text_content", "")))
     return items
 
 

@@ -6,8 +6,9 @@ before the clock starts; the clock and the memory sampler cover only the render 
 
 JOB.json: ``{"kind": "storyreel" | "producer" | "floor" | "moviepy" | "zoompan", "output": path, ...}``
 (``producer``: StoryReel's frame production alone, no encoding — a diagnostic; ``storyreel`` takes an optional
-``"encoder"`` dict of ``EncoderSettings`` fields, ``moviepy``/``zoompan`` an optional ``"lossless": true``: the
-untimed lossless encodes picture quality is measured against).
+``"encoder"`` dict of ``EncoderSettings`` fields, and its plan spec may carry captions, a transition and music (see
+``story.py``); ``moviepy``/``zoompan`` an optional ``"lossless": true``: the untimed lossless encodes picture
+quality is measured against).
 RESULT.json: ``{"wall_s": seconds, "peak_rss": bytes (process tree: this process + ffmpeg children),
 "base_rss": bytes before the call, "samples": int, "cpu_s": CPU seconds of the tree, "other_cpu_s": CPU seconds
 of every other process on the machine meanwhile, "commands": [argv of every child process seen], "extra": {...}}``.
@@ -28,8 +29,10 @@ from metrics import CpuAccount, Stopwatch, TreeMemorySampler
 
 def build_plan(spec: dict, encoder: dict | None = None):
     """``RenderPlan`` from a plan spec dict (see ``story.py``), with the engine's default (production) encoder, or
-    ``EncoderSettings(**encoder)`` (e.g. the lossless reference encode)."""
-    from core_engine.render.plan import EncoderSettings, PlanSegment, RenderPlan, RenderSettings
+    ``EncoderSettings(**encoder)`` (e.g. the lossless reference encode); the spec's optional captions, transition
+    (``shots``) and background music (``mix``) become ``CaptionOptions`` (default style), ``ShotSettings`` and
+    ``MixSettings``."""
+    from core_engine.render.plan import EncoderSettings, RenderPlan, RenderSettings
 
     st = spec["settings"]
     settings = RenderSettings(
@@ -38,17 +41,53 @@ def build_plan(spec: dict, encoder: dict | None = None):
         fps=st["fps"],
         zoom_intensity=st["zoom_intensity"],
         encoder=EncoderSettings(**encoder) if encoder else EncoderSettings(),
+        captions=_captions(st.get("captions")),
     )
-    segments = tuple(
-        PlanSegment(
-            segment_id=s["segment_id"],
-            image_path=Path(s["image_path"]),
-            audio_path=Path(s["audio_path"]),
-            duration=float(s["duration"]),
-        )
-        for s in spec["segments"]
+    segments = tuple(_segment(s) for s in spec["segments"])
+    return RenderPlan(segments=segments, settings=settings, shots=_shots(spec.get("shots")), mix=_mix(spec.get("mix")))
+
+
+def _segment(s: dict):
+    """A ``PlanSegment`` from a segment spec (text and word timings only when captions need them)."""
+    from core_engine.render.plan import PlanSegment
+
+    timings = s.get("word_timings")
+    return PlanSegment(
+        segment_id=s["segment_id"],
+        image_path=Path(s["image_path"]),
+        audio_path=Path(s["audio_path"]),
+        duration=float(s["duration"]),
+        text=s.get("text", ""),
+        word_timings=tuple(timings) if timings is not None else None,
     )
-    return RenderPlan(segments=segments, settings=settings)
+
+
+def _captions(spec: dict | None):
+    """``CaptionOptions`` (default style) from ``{"mode": ...}``, or None (no captions)."""
+    if not spec:
+        return None
+    from core_engine.captions import CaptionOptions
+
+    return CaptionOptions(mode=spec.get("mode", "sentence"))
+
+
+def _shots(spec: dict | None):
+    """``ShotSettings`` with the spec's transition (``{"kind", "duration"}``), or None (cuts)."""
+    if not spec:
+        return None
+    from core_engine.render.shots import ShotSettings, Transition
+
+    return ShotSettings(transition=Transition(**spec["transition"]))
+
+
+def _mix(spec: dict | None):
+    """``MixSettings`` from ``{"music_path": str, ...}`` (other fields at their defaults), or None (no music)."""
+    if not spec:
+        return None
+    from core_engine.render.mix import MixSettings
+
+    fields = {k: v for k, v in spec.items() if k != "music_path"}
+    return MixSettings(music_path=Path(spec["music_path"]), **fields)
 
 
 def _as_preview(plan, preview: bool):
@@ -92,6 +131,7 @@ def _prepare_storyreel(job: dict, output: Path):
             "duration": float(res.duration),
             "rendered_segments": _count(res.rendered_segments),
             "reused_segments": _count(res.reused_segments),
+            "rendered_clips": int(getattr(res, "rendered_clips", 0)),
             "progress": [
                 (round(t, 3), [a if isinstance(a, (int, float, str)) else str(a) for a in args]) for t, args in progress
             ],
