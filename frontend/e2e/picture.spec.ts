@@ -177,6 +177,11 @@ test("9:16, crossfades, a focus point and three pictures set in the editor reach
   await input.setInputFiles({ name: "blue.png", mimeType: "image/png", buffer: makeTestPng(480, 270, BLUE) });
   await expect(pictures.getByText("3 pictures share this narration, in this order.")).toBeVisible();
   await expect(pictures.getByRole("img")).toHaveCount(3);
+  // The three thumbnails share one row of the picture column.
+  const tops = await pictures
+    .getByRole("img")
+    .evaluateAll((imgs) => imgs.map((i) => i.getBoundingClientRect().top));
+  expect(new Set(tops).size, `thumbnail tops ${tops}`).toBe(1);
   await expect(pictures.getByRole("button", { name: "Add a picture" })).toHaveCount(0);
 
   // ── Export: the video plays in the page, in portrait ──────────────────────────────────────────

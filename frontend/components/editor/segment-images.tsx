@@ -82,9 +82,10 @@ export function SegmentImages({
           ? "Add up to two more pictures to share this narration."
           : `${images.length} pictures share this narration, in this order.`}
       </p>
-      <ol className="flex flex-wrap gap-2" aria-label={`Pictures of segment ${segmentNumber}`}>
+      {/* One row of up to three: the editor's picture column is too narrow for three fixed-width thumbnails. */}
+      <ol className="grid max-w-80 grid-cols-3 gap-2" aria-label={`Pictures of segment ${segmentNumber}`}>
         {images.map((url, index) => (
-          <li key={url} className="grid w-24 gap-1">
+          <li key={url} className="grid min-w-0 gap-1">
             <div className="relative aspect-video overflow-hidden rounded-md bg-black">
               <Image
                 src={url}
