@@ -183,6 +183,7 @@ test("9:16, crossfades, a focus point and three pictures set in the editor reach
     .evaluateAll((imgs) => imgs.map((i) => i.getBoundingClientRect().top));
   expect(new Set(tops).size, `thumbnail tops ${tops}`).toBe(1);
   await expect(pictures.getByRole("button", { name: "Add a picture" })).toHaveCount(0);
+  await expect(pictures.getByTestId("images-not-shown-2")).toHaveCount(0); // 3.9 s has room for 3 × 1.2 s
 
   // ── Export: the video plays in the page, in portrait ──────────────────────────────────────────
   await page.getByRole("button", { name: "Export Video" }).click();
