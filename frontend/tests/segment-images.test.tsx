@@ -4,7 +4,7 @@ import { http, HttpResponse } from "msw";
 
 import { ProjectTransitionSettings } from "@/components/editor/project-transition-settings";
 import { SegmentCard } from "@/components/editor/segment-card";
-import { moveOrder } from "@/components/editor/segment-images";
+import { moveOrder, shownImageCount } from "@/components/editor/segment-images";
 import { TooltipProvider } from "@/components/ui/tooltip";
 import { useAppStore } from "@/lib/store";
 import type { Segment } from "@/lib/types";
@@ -38,7 +38,36 @@ describe("moveOrder", () => {
   });
 });
 
+describe("shownImageCount", () => {
+  it("shows as many pictures as the narration has room for at min_shot each, at least one", () => {
+    expect(shownImageCount(7.5, 3, 2.5)).toBe(3); // exactly three shots of 2.5 s
+    expect(shownImageCount(7.49, 3, 2.5)).toBe(2);
+    expect(shownImageCount(4.2, 3, 2.5)).toBe(1);
+    expect(shownImageCount(1.0, 2, 2.5)).toBe(1); // a short narration still shows its first picture
+    expect(shownImageCount(30, 3, 2.5)).toBe(3);
+    expect(shownImageCount(3.9, 3, 1.2)).toBe(3);
+  });
+});
+
 describe("SegmentImages in the segment card", () => {
+  it("says which pictures a too-short narration leaves out, and nothing when all fit", () => {
+    const images = [IMG(1), IMG(2), IMG(3)];
+    const short = renderCard(makeSegment({ images, image_file: IMG(1), audio_duration: 5.2 }));
+    expect(screen.getByTestId("images-not-shown-1")).toHaveTextContent(
+      "The narration (5.2 s) has room for 2 of them: each picture stays at least 2.5 s, so picture 3 is not shown.",
+    );
+    short.unmount();
+    renderCard(makeSegment({ images, image_file: IMG(1), audio_duration: 7.6 }));
+    expect(screen.queryByTestId("images-not-shown-1")).toBeNull();
+  });
+
+  it("says nothing before the segment has a narration", () => {
+    renderCard(
+      makeSegment({ images: [IMG(1), IMG(2)], image_file: IMG(1), audio_file: null, audio_duration: null }),
+    );
+    expect(screen.queryByTestId("images-not-shown-1")).toBeNull();
+  });
+
   it("adds a picture through POST /segments/{id}/images/ and shows the server's list", async () => {
     const seg = makeSegment({ images: [IMG(1)], image_file: IMG(1) });
     const posted: { size: number }[] = [];

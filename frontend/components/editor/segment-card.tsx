@@ -64,6 +64,7 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
   const reorderImages = useAppStore((s) => s.reorderImages);
   const uploadAudio = useAppStore((s) => s.uploadAudio);
   const deleteSegment = useAppStore((s) => s.deleteSegment);
+  const minShot = useAppStore((s) => s.project?.min_shot);
   const moveSegment = useAppStore((s) => s.moveSegment);
   const generateNarration = useAppStore((s) => s.generateNarration);
   const narrationPending = useAppStore(
@@ -171,6 +172,8 @@ export function SegmentCard({ segment, number, isFirst, isLast, rendering }: Seg
             images={segment.images}
             disabled={!editable}
             disabledReason={disabledReason}
+            narrationSeconds={segment.audio_file ? segment.audio_duration : null}
+            minShot={minShot}
             onAdd={(file, onProgress) => addImage(segment.id, file, onProgress)}
             onRemove={(index) => removeImage(segment.id, index)}
             onReorder={(order) => reorderImages(segment.id, order)}

@@ -21,12 +21,27 @@ export function moveOrder(count: number, from: number, to: number): number[] {
   return order;
 }
 
+/**
+ * How many of a segment's `images` the render shows in `seconds` of narration: every picture gets at least
+ * `minShot` seconds (the project's `min_shot`), so only the first `floor(seconds / minShot)` are shown, and always
+ * at least one. Mirrors the backend's `core_engine.render.shots.shot_count`.
+ */
+export function shownImageCount(seconds: number, images: number, minShot: number): number {
+  if (images <= 1) return images;
+  // The same tolerance as the backend, so that 7.5 s / 2.5 s counts as 3 despite floating point.
+  return Math.min(images, Math.max(1, Math.floor(seconds / minShot + 1e-9)));
+}
+
 export interface SegmentImagesProps {
   segmentNumber: number;
   /** Every image in the order shown (URLs; the first is the segment's main image). */
   images: string[];
   disabled?: boolean;
   disabledReason?: string;
+  /** Length of the segment's narration in seconds, when it has one. */
+  narrationSeconds?: number | null;
+  /** Shortest time a picture is shown, seconds (the project's `min_shot`). */
+  minShot?: number;
   onAdd: (file: File, onProgress: (fraction: number) => void) => Promise<unknown>;
   onRemove: (index: number) => Promise<unknown>;
   onReorder: (order: number[]) => Promise<unknown>;
@@ -41,6 +56,8 @@ export function SegmentImages({
   images,
   disabled,
   disabledReason,
+  narrationSeconds,
+  minShot = 2.5,
   onAdd,
   onRemove,
   onReorder,
@@ -74,6 +91,7 @@ export function SegmentImages({
   };
 
   if (images.length === 0) return null;
+  const shown = narrationSeconds ? shownImageCount(narrationSeconds, images.length, minShot) : images.length;
 
   return (
     <div className="grid gap-2" data-testid={`segment-images-${segmentNumber}`}>
@@ -82,9 +100,22 @@ export function SegmentImages({
           ? "Add up to two more pictures to share this narration."
           : `${images.length} pictures share this narration, in this order.`}
       </p>
-      <ol className="flex flex-wrap gap-2" aria-label={`Pictures of segment ${segmentNumber}`}>
+      {shown < images.length && (
+        <p
+          className="text-xs text-amber-700 dark:text-amber-400"
+          data-testid={`images-not-shown-${segmentNumber}`}
+        >
+          {`The narration (${narrationSeconds!.toFixed(1)} s) has room for ${shown} of them: each picture stays at least ${minShot} s, so ${
+            images.length - shown === 1
+              ? `picture ${images.length} is`
+              : `pictures ${shown + 1}–${images.length} are`
+          } not shown. A longer narration shows all.`}
+        </p>
+      )}
+      {/* One row of up to three: the editor's picture column is too narrow for three fixed-width thumbnails. */}
+      <ol className="grid max-w-80 grid-cols-3 gap-2" aria-label={`Pictures of segment ${segmentNumber}`}>
         {images.map((url, index) => (
-          <li key={url} className="grid w-24 gap-1">
+          <li key={url} className="grid min-w-0 gap-1">
             <div className="relative aspect-video overflow-hidden rounded-md bg-black">
               <Image
                 src={url}

@@ -25,26 +25,22 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([length, typeAndData, crc]);
 }
 
-/**
- * A small RGB PNG with a diagonal gradient in the given hue and a grid of circles, so that camera motion is
- * visible in the rendered video. Encoded here to avoid binary fixtures.
- */
-export function makeTestPng(width: number, height: number, hue: [number, number, number]): Buffer {
+/** An RGB PNG whose pixel (x, y) is `pixelAt(x, y)` ([r, g, b], 0–255). Encoded here to avoid binary fixtures. */
+export function encodePng(
+  width: number,
+  height: number,
+  pixelAt: (x: number, y: number) => [number, number, number],
+): Buffer {
   const raw = Buffer.alloc((width * 3 + 1) * height);
-  const cell = Math.max(8, Math.round(Math.min(width, height) / 6));
   for (let y = 0; y < height; y += 1) {
     const row = y * (width * 3 + 1);
     raw[row] = 0; // filter: none
     for (let x = 0; x < width; x += 1) {
-      const t = (x / width + y / height) / 2;
-      const cx = (x % cell) - cell / 2;
-      const cy = (y % cell) - cell / 2;
-      const inCircle = cx * cx + cy * cy < (cell * 0.3) ** 2;
-      const shade = inCircle ? 1 - t * 0.5 : 0.25 + t * 0.75;
+      const [r, g, b] = pixelAt(x, y);
       const offset = row + 1 + x * 3;
-      raw[offset] = Math.round(hue[0] * shade);
-      raw[offset + 1] = Math.round(hue[1] * shade);
-      raw[offset + 2] = Math.round(hue[2] * shade);
+      raw[offset] = Math.round(r);
+      raw[offset + 1] = Math.round(g);
+      raw[offset + 2] = Math.round(b);
     }
   }
   const header = Buffer.alloc(13);
@@ -61,4 +57,20 @@ export function makeTestPng(width: number, height: number, hue: [number, number,
     chunk("IDAT", deflateSync(raw, { level: 9 })),
     chunk("IEND", Buffer.alloc(0)),
   ]);
+}
+
+/**
+ * A small RGB PNG with a diagonal gradient in the given hue and a grid of circles, so that camera motion is
+ * visible in the rendered video.
+ */
+export function makeTestPng(width: number, height: number, hue: [number, number, number]): Buffer {
+  const cell = Math.max(8, Math.round(Math.min(width, height) / 6));
+  return encodePng(width, height, (x, y) => {
+    const t = (x / width + y / height) / 2;
+    const cx = (x % cell) - cell / 2;
+    const cy = (y % cell) - cell / 2;
+    const inCircle = cx * cx + cy * cy < (cell * 0.3) ** 2;
+    const shade = inCircle ? 1 - t * 0.5 : 0.25 + t * 0.75;
+    return [hue[0] * shade, hue[1] * shade, hue[2] * shade];
+  });
 }
