@@ -77,6 +77,7 @@ __all__ = [
     "duck_envelope",
     "ducked_level",
     "ensure_mix",
+    "finish_chain",
     "mix_track_key",
     "voice_activity",
 ]
@@ -289,6 +290,17 @@ def _feed(graph: _Graph, samples: int, rate: int, tick: _Tick) -> Iterator[bytes
         yield chunk
 
 
+def finish_chain(gain_db: float, samples: int, rate: int, oversample: bool = True) -> str:
+    """The ffmpeg filter chain that finishes the audio: the loudness gain (dB), the peak limiter at
+    :data:`LIMIT_DBTP` (4× oversampled, i.e. true peaks, unless ``oversample`` is false: sample peaks, the quick
+    preview), then padded or cut to exactly ``samples`` at ``rate`` Hz."""
+    limit = 10.0 ** (LIMIT_DBTP / 20.0)
+    limiter = f"alimiter=limit={limit:.5f}:attack=1:release=60:level=false:latency=true"
+    if oversample:
+        limiter = f"aresample={4 * rate},{limiter},aresample={rate}"
+    return f"volume={gain_db:.4f}dB,{limiter},apad=whole_len={samples},atrim=end_sample={samples}"
+
+
 def _encode(
     graph: _Graph,
     gain_db: float,
@@ -301,13 +313,7 @@ def _encode(
     """Run the graph with the loudness gain and the limiter into an AAC file of exactly ``samples``; the limiter
     runs 4× oversampled (true peaks) unless ``oversample`` is false (sample peaks: the quick preview)."""
     rate = encoder.audio_sample_rate
-    limit = 10.0 ** (LIMIT_DBTP / 20.0)
-    limiter = f"alimiter=limit={limit:.5f}:attack=1:release=60:level=false:latency=true"
-    if oversample:
-        limiter = f"aresample={4 * rate},{limiter},aresample={rate}"
-    chain = (
-        f"{graph.graph};[pre]volume={gain_db:.4f}dB,{limiter},apad=whole_len={samples},atrim=end_sample={samples}[out]"
-    )
+    chain = f"{graph.graph};[pre]{finish_chain(gain_db, samples, rate, oversample)}[out]"
     cmd = ffmpeg_command(
         "-y", *graph.inputs, "-filter_complex", chain, "-map", "[out]",
         "-c:a", encoder.audio_codec, "-b:a", encoder.audio_bitrate, "-ar", str(rate), "-ac", str(AUDIO_CHANNELS),

@@ -32,13 +32,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from core_engine.render.cache import SegmentCache
+from core_engine.render.cache import AUDIO_EXT, SegmentCache
 from core_engine.render.ffmpeg import ffmpeg_exe
 from core_engine.render.frames import FrameProducer, tune_allocator
 from core_engine.render.join import output_unchanged, publish_video, record_output
 from core_engine.render.keys import PlanKeys, compute_keys
-from core_engine.render.mix import ensure_mix
-from core_engine.render.narration import ensure_narration
+from core_engine.render.loudness import NARRATION_REF_LUFS
+from core_engine.render.mix import MixSettings, ensure_mix, finish_chain
+from core_engine.render.narration import build_narration, ensure_narration
 from core_engine.render.plan import RenderError, RenderPlan, RenderResult, validate_plan
 from core_engine.render.progress import ProgressCallback, ProgressRecord, ProgressTracker, RenderCancelled, Stage
 from core_engine.render.segments import encode_jobs, plan_jobs
@@ -165,7 +166,23 @@ def _render(
 
 
 def _audio(plan: RenderPlan, keys: PlanKeys, cache: SegmentCache, progress: ProgressTracker) -> Path:
-    """Step 3: the narration track, then the final audio (both cache entries); returns the final audio's file."""
+    """Step 3: the narration track, then the final audio (both cache entries); returns the final audio's file.
+
+    A quick preview without music makes its final audio in one encode instead: the levelled narration goes
+    straight through :func:`~core_engine.render.mix.finish_chain` with the gain that brings narration levelled to
+    :data:`~core_engine.render.loudness.NARRATION_REF_LUFS` to the target (predicted, not measured: the track's
+    integrated loudness is within a fraction of a LU of the level every segment was brought to, unless segments
+    are silent or hit :data:`~core_engine.render.narration.MAX_LEVEL_GAIN_DB`), saving an AAC encode, a loudness
+    measurement and a decode — a draft's loudness, not the full render's."""
+    mix = plan.mix or MixSettings()
+    if plan.settings.draft and mix.music_path is None:
+        cached = cache.get(keys.mix_key, AUDIO_EXT)
+        if cached is not None:
+            return cached
+        rate = plan.settings.encoder.audio_sample_rate
+        gain = mix.loudness_target - NARRATION_REF_LUFS
+        chain = finish_chain(gain, keys.spans[-1].end_sample, rate, oversample=False)
+        return build_narration(plan, keys.spans, cache, keys.mix_key, progress, chain)
     narration = ensure_narration(plan, keys.spans, cache, keys.audio_key, progress)
     samples = keys.spans[-1].end_sample
     return ensure_mix(
