@@ -43,7 +43,7 @@ from typing import Any
 
 from PIL import Image
 
-from core_engine.faces import DETECTOR_VERSION, Face, faces_for_image
+from core_engine.faces import DETECTOR_VERSION, Face, cached_faces, faces_for_image
 from core_engine.ken_burns import Box, CameraPath, motion_for, plan_camera
 
 __all__ = [
@@ -370,3 +370,29 @@ def shot_path_for_image(
 
         faces = faces_for_image(image, file_sha256(image_path))
     return plan_shot(image.size, output_size, camera, zoom_intensity, seed, faces)
+
+
+def shot_path_without_picture(
+    image_size: tuple[int, int],
+    image_path: Path,
+    output_size: tuple[int, int],
+    camera: CameraSettings,
+    zoom_intensity: float,
+    seed: str,
+) -> CameraPath | None:
+    """The path :func:`shot_path_for_image` gives the upright picture of ``image_size`` read from ``image_path``,
+    planned before the picture is decoded: ``None`` when the motion needs faces that have not been detected yet
+    (:func:`core_engine.faces.cached_faces`), which only the decoded picture can give.
+
+    Raises:
+        OSError: the file cannot be read for hashing.
+    """
+    faces: list[Face] = []
+    if camera.motion == "auto" and camera.focus is None:
+        from core_engine.render.cache import file_sha256
+
+        found = cached_faces(file_sha256(image_path))
+        if found is None:
+            return None
+        faces = found
+    return plan_shot(image_size, output_size, camera, zoom_intensity, seed, faces)

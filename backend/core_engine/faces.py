@@ -29,7 +29,15 @@ from PIL import Image
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DETECTOR_VERSION", "DETECT_MAX_SIDE", "Face", "detect_faces", "face_cache_dir", "faces_for_image"]
+__all__ = [
+    "DETECTOR_VERSION",
+    "DETECT_MAX_SIDE",
+    "Face",
+    "cached_faces",
+    "detect_faces",
+    "face_cache_dir",
+    "faces_for_image",
+]
 
 #: Change whenever the detector or its parameters change: cached detections of another version are ignored, and
 #: every segment whose camera is ``auto`` gets a new cache key.
@@ -170,6 +178,22 @@ def _write_cached(path: Path, faces: list[Face]) -> None:
         os.replace(tmp, path)
     except OSError as exc:  # a cache that cannot be written only costs time
         logger.warning("could not cache face detections in %s: %s", path.parent, exc)
+
+
+def cached_faces(image_sha256: str, cache_dir: Path | None = None) -> list[Face] | None:
+    """The remembered detections of an image (largest first), from this process or the disk cache
+    (:func:`faces_for_image` stores them), or ``None`` when the image has not been searched yet. Never detects, so
+    it needs no picture (the quick preview decodes a reduced picture only when this answers)."""
+    memo_key = f"{DETECTOR_VERSION}:{image_sha256}"
+    if memo_key in _MEMO:
+        return list(_MEMO[memo_key])
+    faces = _read_cached((cache_dir or face_cache_dir()) / f"{image_sha256}.json")
+    if faces is None:
+        return None
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[memo_key] = faces
+    return list(faces)
 
 
 def faces_for_image(image: Image.Image, image_sha256: str, cache_dir: Path | None = None) -> list[Face]:

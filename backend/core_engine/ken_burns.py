@@ -349,27 +349,43 @@ def to_yuv_planes(working: WorkingImage) -> YuvPlanes:
     return YuvPlanes(y, cb.reduce(2), cr.reduce(2), working.sx, working.sy)
 
 
-def prepare_yuv_planes(image: Image.Image, path: CameraPath) -> YuvPlanes:
+def working_scale(path: CameraPath) -> float:
+    """Working pixels per source pixel that :func:`prepare_working_image` and :func:`prepare_yuv_planes` aim at
+    for ``path``: :data:`WORKING_MARGIN` × output width / width of the tightest window (≥ 1 means the source is
+    used as it is)."""
+    bw, _ = path.base_size
+    return WORKING_MARGIN * path.output_size[0] / (bw / path.max_zoom)
+
+
+def prepare_yuv_planes(
+    image: Image.Image, path: CameraPath, resample: Image.Resampling = Image.Resampling.LANCZOS
+) -> YuvPlanes:
     """:func:`prepare_working_image` followed by :func:`to_yuv_planes`, made band by band.
 
     Each band of :data:`PRESCALE_BAND_ROWS` working rows is downscaled, converted and split into the planes in
     turn, so the full-size RGB working copy never exists: while a 12-megapixel photo is prepared for 1080p, memory
     holds the decoded photo, the planes and one band. Same result as the two-step path (within one level of
     rounding).
+
+    ``image`` is normally the picture at ``path.image_size``; it may also be a reduced decode of it (a JPEG decoded
+    at a DCT scale, :func:`core_engine.render_utils.load_image_rgb` with ``min_size``), which is then taken to
+    cover the same picture (exact up to the decoder's rounding of each side, under one decoded pixel) and
+    downscaled to the same working size. ``resample``: the prescale filter (Lanczos; the quick preview uses
+    bilinear, a narrower and cheaper antialiased filter).
     """
     iw, ih = path.image_size
-    bw, _ = path.base_size
-    factor = WORKING_MARGIN * path.output_size[0] / (bw / path.max_zoom)
+    dw, dh = image.size
+    factor = working_scale(path)
     if factor >= 1.0:
-        return to_yuv_planes(WorkingImage(image, 1.0, 1.0))
+        return to_yuv_planes(WorkingImage(image, dw / iw, dh / ih))
     ww, wh = max(1, math.ceil(iw * factor)), max(1, math.ceil(ih * factor))
     y = Image.new("L", (ww, wh))
     cb = Image.new("L", ((ww + 1) // 2, (wh + 1) // 2))
     cr = Image.new("L", cb.size)
-    rows_per_row = ih / wh
+    rows_per_row = dh / wh
     for j0 in range(0, wh, PRESCALE_BAND_ROWS):  # PRESCALE_BAND_ROWS is even: chroma rows line up
         j1 = min(wh, j0 + PRESCALE_BAND_ROWS)
-        band = image.resize((ww, j1 - j0), Image.Resampling.LANCZOS, box=(0, j0 * rows_per_row, iw, j1 * rows_per_row))
+        band = image.resize((ww, j1 - j0), resample, box=(0, j0 * rows_per_row, dw, j1 * rows_per_row))
         band_y, band_cb, band_cr = band.convert("RGB", matrix=BT709_LIMITED_MATRIX).split()
         y.paste(band_y, (0, j0))
         cb.paste(band_cb.reduce(2), (0, j0 // 2))

@@ -136,9 +136,10 @@ def _even(x: float) -> int:
 
 def preview_settings(settings: RenderSettings) -> RenderSettings:
     """The quick preview's draft of ``settings``: same shape, short side :data:`PREVIEW_SHORT_SIDE` pixels (never
-    larger than the original), at most :data:`PREVIEW_MAX_FPS` fps, :data:`PREVIEW_ENCODER` (same zoom)."""
+    larger than the original), at most :data:`PREVIEW_MAX_FPS` fps, :data:`PREVIEW_ENCODER` (same zoom), marked
+    ``draft`` (the engine's cheaper draft path: see :class:`~core_engine.render.plan.RenderSettings`)."""
     w, h = settings.width, settings.height
     scale = min(1.0, PREVIEW_SHORT_SIDE / min(w, h))
     fps = min(settings.fps, PREVIEW_MAX_FPS)
     encoder = replace(PREVIEW_ENCODER, audio_sample_rate=settings.encoder.audio_sample_rate)
-    return replace(settings, width=_even(w * scale), height=_even(h * scale), fps=fps, encoder=encoder)
+    return replace(settings, width=_even(w * scale), height=_even(h * scale), fps=fps, encoder=encoder, draft=True)

@@ -112,16 +112,25 @@ def inspect_image(path: str | Path) -> ImageInfo:
     return ImageInfo(format=fmt, width=w, height=h)
 
 
-def load_image_rgb(path: str | Path) -> Image.Image:
+def load_image_rgb(path: str | Path, min_size: tuple[int, int] | None = None) -> Image.Image:
     """Open an image as upright 8-bit RGB: EXIF orientation applied, any mode (CMYK, L, P, LA, RGBA, I;16) converted.
 
     Transparency is composited over black (the video background). Returns a loaded ``PIL.Image`` in mode ``RGB``.
+    With ``min_size`` (upright ``(w, h)`` pixels), a JPEG is decoded at the smallest scale of its DCT (1/2, 1/4,
+    1/8: libjpeg's scaled inverse DCT, Pillow ``Image.draft``) that still gives at least that size, so the picture
+    may come back smaller than the file (up to 8× on each side, each side rounded up); other formats and JPEGs not
+    much larger than ``min_size`` are decoded whole.
 
     Raises:
         ImageError: the file cannot be opened or decoded.
     """
     try:
         with Image.open(path) as src:
+            if min_size is not None and src.format == "JPEG":
+                need_w, need_h = min_size
+                if src.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # stored sideways: the draft size is the file's
+                    need_w, need_h = need_h, need_w
+                src.draft(src.mode, (max(1, need_w), max(1, need_h)))
             img = ImageOps.exif_transpose(src)
             img.load()
     except FileNotFoundError:

@@ -8,6 +8,7 @@ Colour: each segment's working image is converted once to Y'CbCr with the BT.709
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -16,8 +17,8 @@ from typing import Any
 
 from PIL import Image
 
-from core_engine.camera import shot_path_for_image
-from core_engine.ken_burns import CameraPath, YuvPlanes, prepare_yuv_planes, render_yuv_frame
+from core_engine.camera import shot_path_for_image, shot_path_without_picture
+from core_engine.ken_burns import CameraPath, YuvPlanes, prepare_yuv_planes, render_yuv_frame, working_scale
 from core_engine.render.ffmpeg import strip_folders
 from core_engine.render.plan import PlanSegment, RenderError, RenderSettings
 from core_engine.render.shots import Clip, Shot
@@ -128,17 +129,18 @@ def _open_plain_rgb(path: Path) -> Image.Image | None:
         return None
 
 
-def load_segment_image(index: int, path: Path) -> Image.Image:
-    """The picture of segment ``index`` (0-based) as upright RGB.
+def load_segment_image(index: int, path: Path, min_size: tuple[int, int] | None = None) -> Image.Image:
+    """The picture of segment ``index`` (0-based) as upright RGB; with ``min_size`` (upright pixels) a JPEG may be
+    decoded reduced to no less than that (:func:`core_engine.render_utils.load_image_rgb`).
 
     Raises:
         RenderError: unreadable or too large ("Segment N: …", naming the file, not its folder).
     """
-    plain = _open_plain_rgb(path)
+    plain = _open_plain_rgb(path) if min_size is None else None
     if plain is not None:
         return plain
     try:
-        return load_image_rgb(path)
+        return load_image_rgb(path, min_size)
     except ImageError as exc:
         raise RenderError(f"Segment {index + 1}: {strip_folders(str(exc))}.") from None
     except MemoryError:
@@ -160,13 +162,54 @@ class PreparedShot:
         return render_yuv_frame(self.planes, window, self.path.output_size)
 
 
+def _upright_size(path: Path) -> tuple[int, int] | None:
+    """``(w, h)`` of the picture in ``path`` once EXIF orientation is applied, read from its header; ``None`` when
+    the header cannot be read (the full decode then reports why)."""
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            return (h, w) if img.getexif().get(0x0112, 1) in (5, 6, 7, 8) else (w, h)
+    except Exception:
+        return None
+
+
+def _prepare_draft_shot(shot: Shot, settings: RenderSettings) -> PreparedShot | None:
+    """A quick preview's shot (``settings.draft``): the camera path planned from the file's header, exactly as the
+    full render plans it (same picture size, same cached faces), then the picture decoded only as large as the
+    working planes need (a JPEG at a reduced DCT scale) and prescaled with a bilinear filter. ``None`` when that
+    is not possible (unreadable header, or faces not detected yet: the full path detects and caches them)."""
+    image_size = _upright_size(shot.image_path)
+    if image_size is None:
+        return None
+    size = (settings.width, settings.height)
+    try:
+        path = shot_path_without_picture(
+            image_size, shot.image_path, size, shot.camera, settings.zoom_intensity, shot.motion_id
+        )
+    except (OSError, ValueError):
+        return None
+    if path is None:
+        return None
+    factor = min(1.0, working_scale(path))
+    need = (math.ceil(image_size[0] * factor), math.ceil(image_size[1] * factor))
+    image = load_segment_image(shot.segment_index, shot.image_path, need)
+    planes = prepare_yuv_planes(image, path, Image.Resampling.BILINEAR)
+    del image
+    return PreparedShot(path, planes, shot.path_frames)
+
+
 def prepare_shot(shot: Shot, settings: RenderSettings) -> PreparedShot:
     """Load ``shot``'s image and prepare its camera path (its ``camera`` settings, :func:`core_engine.camera.
-    shot_path_for_image`; ``auto`` without faces moves as ``shot.motion_id`` decides) and working planes.
+    shot_path_for_image`; ``auto`` without faces moves as ``shot.motion_id`` decides) and working planes. A quick
+    preview (``settings.draft``) decodes and prescales less (:func:`_prepare_draft_shot`), on the same path.
 
     Raises:
         RenderError: the image is unreadable or too large ("Segment N: …").
     """
+    if settings.draft:
+        draft = _prepare_draft_shot(shot, settings)
+        if draft is not None:
+            return draft
     image = load_segment_image(shot.segment_index, shot.image_path)
     size = (settings.width, settings.height)
     try:

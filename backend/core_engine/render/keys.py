@@ -93,6 +93,8 @@ def _segment_key(
     }
     if captions is not None:
         payload["captions"] = captions
+    if settings.draft:  # a quick preview's pixels (reduced-scale decode, bilinear prescale); absent otherwise
+        payload["draft"] = True
     return make_key(payload)
 
 
@@ -118,7 +120,8 @@ def clip_cache_key(
     changing one image re-encodes only that shot's body and its two transitions. A segment shown as one shot with
     no transition keeps the classic key of :func:`segment_cache_key`. Both also cover the output size, fps, zoom
     intensity, video encoder settings, :data:`ENGINE_VERSION`, the ffmpeg version and, with captions on, the
-    caption style and the clip's events (so editing a segment's text re-encodes only the clips showing its captions).
+    caption style and the clip's events (so editing a segment's text re-encodes only the clips showing its captions);
+    a quick preview's (``settings.draft``) also say so.
     """
     caption_fields = caption_key_fields(captions, settings)
     if clip.whole_segment:
@@ -142,6 +145,8 @@ def clip_cache_key(
     }
     if caption_fields is not None:
         payload["captions"] = caption_fields
+    if settings.draft:
+        payload["draft"] = True
     return make_key(payload)
 
 
@@ -220,7 +225,7 @@ def compute_keys(plan: RenderPlan, spans: list[SegmentSpan] | None = None) -> Pl
         for keys in owned
     ]
     audio_key = audio_track_key(spans, audio_hashes, plan.settings.encoder)
-    mix_key = mix_track_key(plan.mix, audio_key, plan.settings.encoder)
+    mix_key = mix_track_key(plan.mix, audio_key, plan.settings.encoder, plan.settings.draft)
     final: dict[str, Any] = {
         "kind": "final",
         "engine": ENGINE_VERSION,

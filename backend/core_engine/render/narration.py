@@ -76,9 +76,16 @@ def _segment_samples(
 
 
 def build_narration(
-    plan: RenderPlan, spans: list[SegmentSpan], cache: SegmentCache, key: str, progress: ProgressTracker | None = None
+    plan: RenderPlan,
+    spans: list[SegmentSpan],
+    cache: SegmentCache,
+    key: str,
+    progress: ProgressTracker | None = None,
+    filters: str = "",
 ) -> Path:
     """Decode, align and encode the narration track; returns the published cache entry (AAC in MP4).
+    ``filters``: an ffmpeg filter chain applied before the encode (the quick preview finishes its audio here in
+    one go: :func:`core_engine.render.mix.finish_chain`).
 
     Reports ``AUDIO_PREP`` progress before each segment. On any failure or exception (including
     :class:`~core_engine.render.progress.RenderCancelled` from the callback) ffmpeg is killed and the temporary
@@ -93,6 +100,7 @@ def build_narration(
     temp = cache.temp_path(key, AUDIO_EXT)
     cmd = ffmpeg_command(
         "-y", "-f", "f32le", "-ar", str(rate), "-ac", str(AUDIO_CHANNELS), "-i", "pipe:0",
+        *(["-af", filters] if filters else []),
         "-c:a", enc.audio_codec, "-b:a", enc.audio_bitrate, "-ar", str(rate), "-f", "mp4", str(temp),
     )  # fmt: skip
     proc = FFmpegProcess(cmd)

@@ -108,8 +108,11 @@ class EncoderSettings:
 @dataclass(frozen=True)
 class RenderSettings:
     """Output format: ``width`` × ``height`` pixels (both even, for yuv420p), ``fps`` frames per second,
-    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), the encoder parameters, and ``captions``
-    (``None`` = no captions; see :mod:`core_engine.captions`)."""
+    ``zoom_intensity`` the tightest Ken Burns zoom (≥ 1.0; default 1.3), the encoder parameters, ``captions``
+    (``None`` = no captions; see :mod:`core_engine.captions`) and ``draft``: a quick preview
+    (:func:`core_engine.presets.preview_settings`), made with cheaper fixed costs — JPEGs decoded at a reduced DCT
+    scale, a bilinear prescale, the audio finished in one pass and built while the frames are encoded (see
+    :mod:`core_engine.render.pipeline`); the same timing and camera paths as the full render."""
 
     width: int
     height: int
@@ -117,6 +120,7 @@ class RenderSettings:
     zoom_intensity: float = 1.3
     encoder: EncoderSettings = EncoderSettings()
     captions: CaptionOptions | None = None
+    draft: bool = False
 
 
 @dataclass(frozen=True)

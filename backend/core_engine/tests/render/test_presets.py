@@ -101,3 +101,35 @@ def test_preview_draft_renders_at_its_settings(tmp_path: Path, corpus: Path) -> 
     info = probe_video(out)
     assert (info.width, info.height, round(info.fps), info.frame_count) == (480, 854, 15, 24)
     assert "rc=crf" in x264_options(out) and "cabac=0" in x264_options(out)  # ultrafast turns CABAC off
+
+
+@pytest.mark.parametrize(
+    "photo",
+    [
+        "photo_13_kitten_exif_orientation6_2028x1373.jpg",  # stored sideways (EXIF orientation 6)
+        "photo_14_city_cmyk_1922x1500.jpg",  # CMYK JPEG
+        "photo_02_city_street_bus_iphone_4032x3024.jpg",  # large enough for a 1/2 DCT-scale decode
+    ],
+)
+def test_draft_shot_has_the_full_renders_camera_path_and_picture(corpus: Path, photo: str) -> None:
+    """The quick preview's cheaper picture path (reduced JPEG decode, bilinear prescale) plans the same camera path
+    as the full render at the same size, upright, and its working planes differ by only a few levels."""
+    import numpy as np
+
+    from core_engine.render.frames import prepare_shot
+    from core_engine.render.shots import Shot
+
+    matches = list(corpus.rglob(photo))
+    if not matches:
+        pytest.skip(f"{photo} is not in the corpus")
+    shot = Shot(0, 0, matches[0], "seg-draft", 0, 12)
+    draft = preview_settings(RenderSettings(1920, 1080, 30))
+    fast = prepare_shot(shot, draft)
+    full = prepare_shot(shot, replace(draft, draft=False))
+    assert fast.path == full.path
+    assert fast.planes.y.size == full.planes.y.size
+    for plane in range(3):  # Y, Cb, Cr of a middle frame: PSNR against the full render's, dB
+        a, b = fast.frame(6)[plane].astype(np.float64), full.frame(6)[plane].astype(np.float64)
+        psnr = 10 * np.log10(255.0**2 / max(float(np.mean((a - b) ** 2)), 1e-9))
+        print(photo, plane, f"{psnr:.1f} dB")
+        assert psnr > 30.0, (plane, psnr)
