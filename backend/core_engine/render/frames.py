@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,15 @@ def prepare_shot(shot: Shot, settings: RenderSettings) -> PreparedShot:
 
 
 # ------------------------------------------------------------------------------------------------------ producer
+def _shots_in_order(jobs: list[SegmentJob]) -> list[Shot]:
+    """Every distinct shot of ``jobs``' clips, in the order the clips first show them."""
+    seen: dict[tuple[int, int], Shot] = {}
+    for job in jobs:
+        for shot in job.resolved_clip().shots:
+            seen.setdefault((shot.segment_index, shot.image_index), shot)
+    return list(seen.values())
+
+
 #: Queue item meaning "every job's frames have been produced".
 DONE = object()
 
@@ -240,6 +250,11 @@ class FrameProducer:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ken-burns-frames", daemon=True)
         self._prepared: dict[tuple[int, int], PreparedShot] = {}
+        # Drafts prepare the next shot's picture on a second thread while this one's frames are made: a draft's
+        # frames are cheap and decoding the photos dominates (the full render keeps memory flat instead).
+        self._ahead: dict[tuple[int, int], Future[PreparedShot]] = {}
+        self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="ken-burns-ahead") if settings.draft else None
+        self._order = _shots_in_order(jobs) if settings.draft else []
 
     def start(self) -> FrameProducer:
         """Start the thread; returns ``self``."""
@@ -279,10 +294,23 @@ class FrameProducer:
         key = (shot.segment_index, shot.image_index)
         prepared = self._prepared.get(key)
         if prepared is None:
-            prepared = prepare_shot(shot, self.settings)
+            ahead = self._ahead.pop(key, None)
+            prepared = ahead.result() if ahead is not None else prepare_shot(shot, self.settings)
+            self._prepare_next(key)
             _release_freed_memory()
             self._prepared = {key: prepared}  # clips come in video order: earlier shots are done with
         return prepared
+
+    def _prepare_next(self, key: tuple[int, int]) -> None:
+        """Drafts: start preparing the shot after ``key`` (in video order) on the look-ahead thread."""
+        if self._ahead_pool is None:
+            return
+        keys = [(s.segment_index, s.image_index) for s in self._order]
+        if key in keys and keys.index(key) + 1 < len(keys):
+            following = self._order[keys.index(key) + 1]
+            next_key = keys[keys.index(key) + 1]
+            if next_key not in self._ahead:
+                self._ahead[next_key] = self._ahead_pool.submit(prepare_shot, following, self.settings)
 
     def _produce(self, job: SegmentJob) -> bool:
         size = (self.settings.width, self.settings.height)
@@ -308,3 +336,7 @@ class FrameProducer:
             self._put(DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
             self._put(("error", exc))
+        finally:
+            if self._ahead_pool is not None:
+                self._ahead_pool.shutdown(wait=True, cancel_futures=True)
+            self._ahead.clear()
