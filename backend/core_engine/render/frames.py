@@ -8,6 +8,7 @@ Colour: each segment's working image is converted once to Y'CbCr with the BT.709
 
 from __future__ import annotations
 
+import itertools
 import math
 import queue
 import threading
@@ -254,7 +255,9 @@ class FrameProducer:
         # frames are cheap and decoding the photos dominates (the full render keeps memory flat instead).
         self._ahead: dict[tuple[int, int], Future[PreparedShot]] = {}
         self._ahead_pool = ThreadPoolExecutor(1, thread_name_prefix="ken-burns-ahead") if settings.draft else None
-        self._order = _shots_in_order(jobs) if settings.draft else []
+        order = _shots_in_order(jobs) if settings.draft else []
+        #: Drafts: each shot's key → the shot shown after it (the look-ahead thread's next piece of work).
+        self._following = {(a.segment_index, a.image_index): b for a, b in itertools.pairwise(order)}
 
     def start(self) -> FrameProducer:
         """Start the thread; returns ``self``."""
@@ -303,14 +306,12 @@ class FrameProducer:
 
     def _prepare_next(self, key: tuple[int, int]) -> None:
         """Drafts: start preparing the shot after ``key`` (in video order) on the look-ahead thread."""
-        if self._ahead_pool is None:
+        following = self._following.get(key)
+        if self._ahead_pool is None or following is None:
             return
-        keys = [(s.segment_index, s.image_index) for s in self._order]
-        if key in keys and keys.index(key) + 1 < len(keys):
-            following = self._order[keys.index(key) + 1]
-            next_key = keys[keys.index(key) + 1]
-            if next_key not in self._ahead:
-                self._ahead[next_key] = self._ahead_pool.submit(prepare_shot, following, self.settings)
+        next_key = (following.segment_index, following.image_index)
+        if next_key not in self._ahead:
+            self._ahead[next_key] = self._ahead_pool.submit(prepare_shot, following, self.settings)
 
     def _produce(self, job: SegmentJob) -> bool:
         size = (self.settings.width, self.settings.height)
