@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 
 import { makeTestPng } from "./helpers/png";
+import { importProject } from "./helpers/api";
 
 const RENDER_TIMEOUT = 180_000;
 const SCREENSHOTS = path.resolve(
@@ -17,18 +18,10 @@ const BACKEND = process.env.STORYREEL_E2E_BACKEND_URL ?? "http://127.0.0.1:8765"
 /** A small two-segment project with pictures and built-in narration, made through the API (the editor flow itself
  * is covered by story-to-video.spec.ts). */
 async function makeProject(request: APIRequestContext): Promise<string> {
-  const created = await request.post(`${BACKEND}/api/projects/import/`, {
-    data: {
-      format: "json",
-      title: `Captions ${Date.now().toString(36)}`,
-      segments: [
-        { text_content: "The keeper climbed the stairs." },
-        { text_content: "Then the light came on." },
-      ],
-    },
-  });
-  expect(created.status()).toBe(201);
-  const project = (await created.json()) as { id: string; segments: { id: string }[] };
+  const project = await importProject(request, BACKEND, `Captions ${Date.now().toString(36)}`, [
+    "The keeper climbed the stairs.",
+    "Then the light came on.",
+  ]);
   const patched = await request.patch(`${BACKEND}/api/projects/${project.id}/`, {
     data: { resolution_width: 320, resolution_height: 180, framerate: 12 },
   });

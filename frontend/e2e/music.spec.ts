@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { expect, test, type APIRequestContext, type Locator } from "@playwright/test";
 
 import { makeTestPng } from "./helpers/png";
+import { importProject } from "./helpers/api";
 import { makeToneWav } from "./helpers/wav";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,18 +28,13 @@ function musicFile(): { name: string; mimeType: string; buffer: Buffer } {
 
 /** A two-segment project at 320×180, 12 fps, with pictures and tone narrations, made through the API. */
 async function makeProject(request: APIRequestContext): Promise<string> {
-  const created = await request.post(`${BACKEND}/api/projects/import/`, {
-    data: {
-      format: "json",
-      title: `Music ${Date.now().toString(36)}`,
-      segments: [{ text_content: "The band began to play." }, { text_content: "And the crowd went quiet." }],
-      resolution_width: 320,
-      resolution_height: 180,
-      framerate: 12,
-    },
-  });
-  expect(created.status()).toBe(201);
-  const project = (await created.json()) as { id: string; segments: Array<{ id: string }> };
+  const project = await importProject(
+    request,
+    BACKEND,
+    `Music ${Date.now().toString(36)}`,
+    ["The band began to play.", "And the crowd went quiet."],
+    { resolution_width: 320, resolution_height: 180, framerate: 12 },
+  );
   const hues: Array<[number, number, number]> = [
     [235, 150, 60],
     [60, 120, 230],

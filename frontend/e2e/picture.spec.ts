@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 import { encodePng, makeTestPng } from "./helpers/png";
+import { importProject } from "./helpers/api";
 import { audioSummary, meanColour, mp4VideoSize } from "./helpers/video";
 import { makeToneWav } from "./helpers/wav";
 
@@ -55,18 +56,10 @@ async function getProject(request: APIRequestContext, id: string): Promise<Proje
  * (the default 2.5 s would need 7.5 s and a render twice as long); the features under test are set in the editor.
  */
 async function makeProject(request: APIRequestContext): Promise<string> {
-  const created = await request.post(`${BACKEND}/api/projects/import/`, {
-    data: {
-      format: "json",
-      title: `Pictures ${Date.now().toString(36)}`,
-      segments: [
-        { text_content: "The lighthouse stood alone." },
-        { text_content: "Red, then green, then blue." },
-      ],
-    },
-  });
-  expect(created.status()).toBe(201);
-  const project = (await created.json()) as { id: string; segments: Array<{ id: string }> };
+  const project = await importProject(request, BACKEND, `Pictures ${Date.now().toString(36)}`, [
+    "The lighthouse stood alone.",
+    "Red, then green, then blue.",
+  ]);
   expect(
     (await request.patch(`${BACKEND}/api/projects/${project.id}/`, { data: { min_shot: 1.2 } })).status(),
   ).toBe(200);
