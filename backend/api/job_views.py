@@ -3,6 +3,7 @@ cancel, and readiness. Kept apart from :mod:`api.views` so that both can change 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -11,7 +12,6 @@ from typing import Any
 from core_engine.render.progress import ProgressRecord, Stage
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, JSONField, OuterRef, Subquery
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -32,13 +32,45 @@ STATUS_LOG_LINES = 20
 QUEUED_PHASE = "Queued: waiting for other work to finish"
 
 
-def _latest_render_job() -> Any:
-    return Job.objects.filter(project=OuterRef("pk"), kind=JobKind.RENDER).order_by("-created_at")
+#: The columns of :func:`_status_sql`, in order.
+_STATUS_COLUMNS = (
+    *("status", "output_path", "render_error", "n_segments"),
+    *("job_id", "job_state", "job_stage", "job_progress", "job_log"),
+)
+
+
+@functools.cache
+def _status_sql(vendor: str) -> str:
+    """The status query for one database ``vendor`` ("sqlite", "postgresql"; the cache key, as quoting differs),
+    built once from the models' table and column names: the project, its segment count and its latest render job
+    (by ``created_at``, as the index ``job_project_kind_created`` serves it). Parameters: the render kind, then the
+    project's primary key."""
+    q = connection.ops.quote_name
+
+    def col(model: Any, field: str) -> str:
+        return q(model._meta.get_field(field).column)
+
+    project, segment, job = (q(m._meta.db_table) for m in (Project, Segment, Job))
+    return (
+        f"SELECT p.{col(Project, 'status')}, p.{col(Project, 'output_path')}, p.{col(Project, 'render_error')}, "
+        f"(SELECT COUNT(*) FROM {segment} s WHERE s.{col(Segment, 'project')} = p.{col(Project, 'id')}), "
+        f"j.{col(Job, 'id')}, j.{col(Job, 'state')}, j.{col(Job, 'stage')}, j.{col(Job, 'progress')}, "
+        f"j.{col(Job, 'log_tail')} "
+        f"FROM {project} p LEFT JOIN {job} j ON j.{col(Job, 'id')} = ("
+        f"SELECT j2.{col(Job, 'id')} FROM {job} j2 WHERE j2.{col(Job, 'project')} = p.{col(Project, 'id')} "
+        f"AND j2.{col(Job, 'kind')} = %s ORDER BY j2.{col(Job, 'created_at')} DESC LIMIT 1) "
+        f"WHERE p.{col(Project, 'id')} = %s"
+    )
 
 
 def render_status_payload(project_id: str | uuid.UUID) -> dict[str, Any]:
     """The ``GET /projects/{id}/status/`` body, from ONE database query (the project, its segment count and its
-    latest render job as subqueries), so every process answers the same, before and after a restart.
+    latest render job), so every process answers the same, before and after a restart.
+
+    The query is plain SQL built once from the models' names (:func:`_status_sql`), not a queryset: the status is
+    polled every 3 s by every open page, and compiling the equivalent queryset (six subqueries) made the whole request
+    cost 3.8 ms of CPU; with the SQL it costs 0.5 ms (Django test client, SQLite; issue 9, row 14: p99 < 50 ms for
+    20 clients polling during a render).
 
     Keys: ``project_id, status, progress, output_url, error, job_id, stage, log_tail`` (see DESIGN §4). ``progress``:
     PROCESSING → the job's record (``current_phase`` says when it is still queued); COMPLETED → ``current_segment =
@@ -46,40 +78,23 @@ def render_status_payload(project_id: str | uuid.UUID) -> dict[str, Any]:
     FAILED → the last known record; DRAFT → ``None`` unless a render was just cancelled.
 
     Raises:
-        Http404: no such project.
+        Http404: no such project (or ``project_id`` is not a UUID).
     """
-    job = _latest_render_job()
-    counts = Segment.objects.filter(project=OuterRef("pk")).values("project").annotate(n=Count("pk")).values("n")
     try:
-        row = (
-            Project.objects.filter(pk=project_id)
-            .annotate(
-                n_segments=Subquery(counts),
-                job_id=Subquery(job.values("id")[:1]),
-                job_state=Subquery(job.values("state")[:1]),
-                job_stage=Subquery(job.values("stage")[:1]),
-                job_progress=Subquery(job.values("progress")[:1], output_field=JSONField()),
-                job_log=Subquery(job.values("log_tail")[:1]),
-            )
-            .values(
-                "id",
-                "status",
-                "output_path",
-                "render_error",
-                "n_segments",
-                "job_id",
-                "job_state",
-                "job_stage",
-                "job_progress",
-                "job_log",
-            )
-            .first()
-        )
-    except (ValueError, ValidationError):  # not a UUID
-        row = None
-    if row is None:
+        pk = uuid.UUID(str(project_id))
+    except ValueError:
+        raise Http404("No such project.") from None
+    db_pk = Project._meta.get_field("id").get_db_prep_value(pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_status_sql(connection.vendor), [JobKind.RENDER.value, db_pk])
+        found = cursor.fetchone()
+    if found is None:
         raise Http404("No such project.")
-    return _status_body(dict(row))
+    row = dict(zip(_STATUS_COLUMNS, found, strict=True))
+    row["id"] = pk
+    if row["job_id"] is not None:
+        row["job_id"] = uuid.UUID(str(row["job_id"]))
+    return _status_body(row)
 
 
 def _status_body(row: dict[str, Any]) -> dict[str, Any]:
