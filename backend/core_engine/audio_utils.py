@@ -157,7 +157,7 @@ def _count_samples(path: Path, rate: int, max_seconds: float) -> int:
     limit = int((max_seconds + 1.0) * rate) * 2
     cmd = [require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-i", str(path), "-map", "0:a:0"]
     cmd += ["-t", f"{max_seconds + 1:.3f}", "-f", "s16le", "-acodec", "pcm_s16le", "-ac", "1", "-ar", str(rate)]
-    proc = subprocess.Popen([*cmd, "pipe:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen([*cmd, "pipe:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, process_group=0)
     assert proc.stdout is not None
     count = 0
     try:

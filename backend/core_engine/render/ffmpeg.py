@@ -2,6 +2,12 @@
 cancelled render kills it and nothing it started), following its ``-progress`` output, and turning the tail of its
 messages into an error a user can read.
 
+Own process group, same session (``process_group=0``, not ``start_new_session=True``): on Linux with scheduler
+autogroups (``/proc/sys/kernel/sched_autogroup_enabled``, on by default in desktop distributions) every new session
+gets its own CPU share, equal to the API server's whatever the nice values, so an encoder in a session of its own
+took half the CPU from the server and the status poll's p99 reached 60–160 ms during a 1080p render. In the server's
+session it inherits the worker's lower priority and the poll stays at p99 ≈ 17 ms (issue 9, row 14).
+
 There is no ffprobe; the binary is the one ``imageio-ffmpeg`` ships (:func:`core_engine.render_utils.require_ffmpeg`,
 the same one MoviePy uses).
 """
@@ -68,7 +74,7 @@ def error_tail(text: bytes | str, lines: int = 3) -> str:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL the process group of ``proc`` (started with ``start_new_session=True``, so its group id is its pid)."""
+    """SIGKILL the process group of ``proc`` (started with ``process_group=0``, so its group id is its pid)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -88,7 +94,7 @@ def run_ffmpeg(args: list[str]) -> tuple[int, str]:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        start_new_session=True,
+        process_group=0,
     )
     try:
         _, err = proc.communicate()
@@ -119,7 +125,7 @@ class FFmpegProcess:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE if follow_progress else subprocess.DEVNULL,
                 stderr=self.errfile,
-                start_new_session=True,
+                process_group=0,
             )
         except BaseException:
             self.errfile.close()
