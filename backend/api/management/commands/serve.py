@@ -25,9 +25,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 logger = logging.getLogger("api.serve")
 
-#: GIL switch interval of the server process, seconds (Python's default is 0.005).
-REQUEST_SWITCH_INTERVAL_SECONDS = 0.001
-
 #: Seconds the children of a running job get to exit after SIGTERM before they are killed.
 CHILD_GRACE_SECONDS = 3.0
 
@@ -98,9 +95,6 @@ class Command(BaseCommand):
         from api.tasks import recover_interrupted_renders
 
         host, port = options["host"], options["port"]
-        # A render's frame producer runs Python in this process: hand the GIL over every 1 ms instead of 5 ms so that
-        # request threads (status polls) wait less for it (issue 9, row 14).
-        sys.setswitchinterval(REQUEST_SWITCH_INTERVAL_SECONDS)
         check_bind_address(host, settings.STORYREEL_API_TOKEN)
         if port_in_use("127.0.0.1" if host in ("0.0.0.0", "::") else host, port):
             raise CommandError(
