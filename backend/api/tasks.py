@@ -70,9 +70,7 @@ def render_task_function(project_id: str) -> dict[str, Any] | None:
         manager.update_task_progress(task_id, record)
 
     try:
-        # The embedded backend renders in a child process, keeping the server's interpreter lock for requests.
-        isolated = settings.STORYREEL_TASK_BACKEND == "embedded"
-        result = render_project(str(project_id), on_progress, isolated=isolated)
+        result = render_project(str(project_id), on_progress)
     except RenderCancelled:
         record_render_cancelled(project_id)
         return None

@@ -13,7 +13,6 @@ from core_engine.audio_utils import AudioError, probe_audio
 from core_engine.camera import CameraError, CameraSettings
 from core_engine.presets import preview_settings, quality_encoder
 from core_engine.render.cache import prune_cache
-from core_engine.render.isolated import render_plan_isolated
 from core_engine.render.keys import cache_keys
 from core_engine.render.mix import MixSettings
 from core_engine.render.pipeline import render_plan
@@ -136,23 +135,19 @@ def build_project_plan(project_id: str) -> tuple[RenderPlan, Path, Path]:
     return plan, output, media_root / "projects" / str(project.id) / "cache"
 
 
-def render_project(
-    project_id: str, on_progress: ProgressCallback | None = None, isolated: bool = False
-) -> RenderResult:
+def render_project(project_id: str, on_progress: ProgressCallback | None = None) -> RenderResult:
     """Render a stored project to ``MEDIA_ROOT/projects/<id>/output/final.mp4`` (plan: :func:`build_project_plan`).
 
     ``on_progress(record)`` receives every :class:`~core_engine.render.progress.ProgressRecord` and may raise
     ``RenderCancelled`` (see :func:`~core_engine.render.pipeline.render_plan`). After a successful render the cache
-    keeps only the current plan's entries. ``isolated``: the frames and the encode run in a child process
-    (:mod:`core_engine.render.isolated`; what the API server's embedded task backend uses, so that a render never
-    holds the server's interpreter lock); the plan is still built here, from the ORM.
+    keeps only the current plan's entries.
 
     Raises:
         RenderError: as :func:`build_project_plan`, or the render fails (message for the user).
         RenderCancelled: the callback cancelled the render (the previous video is kept).
     """
     plan, output, cache_dir = build_project_plan(project_id)
-    result = (render_plan_isolated if isolated else render_plan)(plan, output, on_progress, cache_dir)
+    result = render_plan(plan, output, on_progress, cache_dir)
     prune_cache(cache_dir, cache_keys(plan))
     return result
 
