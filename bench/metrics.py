@@ -15,10 +15,13 @@ from pathlib import Path
 import psutil
 
 
-def tree_rss_by_process(proc: psutil.Process) -> list[tuple[int, str, int]]:
-    """(pid, name, RSS bytes) of ``proc`` and each of its descendants (processes that vanish meanwhile are left out)."""
+def tree_rss_by_process(
+    proc: psutil.Process, descendants: list[psutil.Process] | None = None
+) -> list[tuple[int, str, int]]:
+    """(pid, name, RSS bytes) of ``proc`` and each of its ``descendants`` (default: found now; processes that vanish
+    meanwhile are left out)."""
     try:
-        procs = [proc, *proc.children(recursive=True)]
+        procs = [proc, *(proc.children(recursive=True) if descendants is None else descendants)]
     except psutil.Error:
         return []
     out = []
@@ -62,13 +65,17 @@ class TreeMemorySampler:
             self._stop.wait(self.interval)
 
     def _sample(self) -> None:
+        # One scan of the process table per sample (psutil reads every process's /proc stat file to find the
+        # tree): this thread shares the measured process's interpreter lock and the machine's cores.
         try:
-            for child in self.proc.children(recursive=True):
-                if child.pid not in self.commands:
-                    self.commands[child.pid] = child.cmdline()
+            children = self.proc.children(recursive=True)
         except psutil.Error:
-            pass
-        parts = tree_rss_by_process(self.proc)
+            children = []
+        for child in children:
+            if child.pid not in self.commands:
+                with contextlib.suppress(psutil.Error):
+                    self.commands[child.pid] = child.cmdline()
+        parts = tree_rss_by_process(self.proc, children)
         rss = sum(r for _, _, r in parts)
         self.samples += 1
         if rss > self.peak_bytes:
