@@ -1,6 +1,7 @@
 """Where the engine's ffmpeg runs (core_engine.render.ffmpeg): its own process group, so that a cancel kills it and
 everything it started, but the caller's session, so that on Linux it shares the caller's scheduler autogroup and
-inherits its lower priority (issue 9, row 14: a session of its own took half the CPU from the API server)."""
+competes with the caller's threads by nice value (issue 9, row 14: a session of its own took half the CPU from the
+API server), at the lowest priority (the producer feeding it comes first)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 
 import pytest
 
-from core_engine.render.ffmpeg import FFmpegProcess, ffmpeg_command
+from core_engine.render.ffmpeg import FED_PROCESS_NICE, FFmpegProcess, ffmpeg_command
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups and sessions are POSIX")
 
@@ -34,6 +35,7 @@ def test_ffmpeg_runs_in_its_own_group_within_the_callers_session() -> None:
         assert os.getpgid(pid) != os.getpgid(0)
         assert os.getsid(pid) == os.getsid(0)  # the caller's session
         assert _autogroup(pid) == _autogroup(os.getpid())  # hence the caller's CPU share, where autogroups exist
+        assert os.getpriority(os.PRIO_PROCESS, pid) == FED_PROCESS_NICE  # below the thread that feeds it
     finally:
         proc.kill()
     assert proc.proc is None
