@@ -1114,7 +1114,8 @@ def bench_timing(cfg: BenchConfig, out: Path, work: Path, report: Report) -> Non
     problems: list[str] = []
     speed_video = out / "storyreel.mp4"
     plan = report.data.get("speed_plan")
-    if speed_video.is_file() and plan and "storyreel" in report.data.get("speed", {}):
+    speed_runs = report.data.get("speed", {})  # keyed "round<N>:<renderer>"
+    if speed_video.is_file() and plan and any(key.endswith(":storyreel") for key in speed_runs):
         ts = check_timestamps(speed_video, cfg.fps, plan_frames(plan))
         lines.append(
             f"- speed-test video: {ts.frames} frames (expected {ts.expected_frames}), first pts "
