@@ -248,9 +248,10 @@ class _RunningJob:
 
 
 #: Nice value of the worker thread (renders, narration) and of every thread and process it starts (the frame
-#: producer, ffmpeg, espeak): request threads keep the server's own priority, so status polls stay fast while a render
+#: producer, ffmpeg, espeak; the encoders the engine feeds go lower still, ``core_engine.render.ffmpeg.
+#: FED_PROCESS_NICE``): request threads keep the server's own priority, so status polls stay fast while a render
 #: keeps the CPU busy (issue 9, row 14). Linux only: there the nice value is per thread and inherited by new threads
-#: and child processes.
+#: and child processes, which stay in the server's session (and so its scheduler autogroup) for it to count.
 WORKER_NICE = 10
 
 
