@@ -9,7 +9,9 @@ request: its response and every later read already carry the new timings. Alignm
 length (≈ 15 s for 5 minutes), so longer recordings are aligned on a dedicated background thread (one at a time, in
 submission order, so the last edit wins) and the segment shows ``word_timings: null`` until they are ready — absent,
 never stale. The embedded task queue was not used: it has one worker shared with renders, so timings could wait
-behind a long render. Reads never compute anything and stay fast.
+behind a long render. Reads never compute anything and stay fast. Recordings longer than
+``core_engine.alignment.ALIGN_MAX_SECONDS`` get the syllable spread instead of forced alignment, whose memory grows
+with the recording.
 
 Never stale: every stored set carries the key it was computed from (``"<text_hash>:<sha256 of the audio>"``).
 :func:`current_word_timings` (the serializer) shows them only when the key's text part matches the spoken text,

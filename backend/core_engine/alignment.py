@@ -8,7 +8,8 @@ Three sources, best first:
   en-us acoustic model and CMU dictionary its wheel ships (nothing is downloaded) — :func:`align_with_pocketsphinx`.
   On the LibriSpeech clip 5703-47212-0000 its word starts are within a median 20 ms of independent timings (see
   ``core_engine/tests/test_alignment.py``).
-- **Syllable spread** (languages without an acoustic model, or when alignment fails): the words are laid over the
+- **Syllable spread** (languages without an acoustic model, recordings longer than :data:`ALIGN_MAX_SECONDS`, or
+  when alignment fails): the words are laid over the
   voiced regions of the recording (frame-energy VAD) in proportion to their estimated syllable counts —
   :func:`spread_by_syllables`. Rough (errors of a few hundred ms), but every word gets a time and captions still
   advance with the voice.
@@ -45,6 +46,11 @@ Samples = NDArray[Any]
 
 #: Sample rate (Hz) pocketsphinx's en-us model expects; recordings are decoded to it.
 ALIGN_SAMPLE_RATE = 16000
+#: Longest recording (s) given to pocketsphinx; longer ones get the syllable spread. Its memory grows with the
+#: utterance: measured peak growth 47 MB at 30 s, 63 MB at 60 s, 95 MB at 120 s and 320 MB at 599 s (24-56 s of CPU),
+#: and the API must stay within tens of MB whatever the upload (issue 9, row 2). A segment's narration is seconds to
+#: a minute long; two minutes leaves room.
+ALIGN_MAX_SECONDS = 120.0
 #: pocketsphinx frames per second (10 ms frame shift, the model's ``-frate 100``).
 FRAMES_PER_SECOND = 100
 #: Method names stored beside the timings.
@@ -183,17 +189,27 @@ def syllable_count(word: str) -> int:
 # -- voiced regions ---------------------------------------------------------------------------------------------------
 
 
+#: Frames of :func:`frame_levels_db` computed per pass (30 s): the float64 work arrays stay ~15 MB whatever the
+#: length (in one pass, a 10-minute recording took 270 MB: issue 9, row 2).
+_LEVEL_CHUNK_FRAMES = 3000
+
+
 def frame_levels_db(samples: Samples, sample_rate: int) -> Samples:
-    """RMS level (dBFS) of 25 ms frames every 10 ms; frame ``i`` is centred at ``i * 0.010 + 0.0125`` s."""
+    """RMS level (dBFS) of 25 ms frames every 10 ms; frame ``i`` is centred at ``i * 0.010 + 0.0125`` s. Computed in
+    passes of :data:`_LEVEL_CHUNK_FRAMES` frames (running sums of squares, in float64)."""
     hop = max(1, round(VAD_HOP_SECONDS * sample_rate))
     win = max(hop, round(VAD_WINDOW_SECONDS * sample_rate))
-    x: Samples = np.asarray(samples, dtype=np.float64).reshape(-1)
+    x: Samples = np.asarray(samples).reshape(-1)
     if x.size < win:
         x = np.pad(x, (0, win - x.size))
     n = 1 + (x.size - win) // hop
-    power = np.cumsum(np.concatenate([[0.0], x * x]))
-    starts = np.arange(n) * hop
-    energy = (power[starts + win] - power[starts]) / win
+    energy = np.empty(n, dtype=np.float64)
+    for f0 in range(0, n, _LEVEL_CHUNK_FRAMES):
+        f1 = min(n, f0 + _LEVEL_CHUNK_FRAMES)
+        part = x[f0 * hop : (f1 - 1) * hop + win].astype(np.float64)
+        power = np.concatenate([[0.0], np.cumsum(part * part)])
+        starts = np.arange(f1 - f0) * hop
+        energy[f0:f1] = (power[starts + win] - power[starts]) / win
     return np.asarray(10.0 * np.log10(np.maximum(energy, 1e-12)), dtype=np.float64)
 
 
@@ -534,7 +550,8 @@ def _mostly_latin(tokens: Sequence[Token]) -> bool:
 
 def align_recording(text: str, audio_path: str | Path, language: str | None = None) -> tuple[list[WordTiming], str]:
     """Word timings of a recording of ``text``; returns ``(timings, method)`` with method ``"pocketsphinx"`` or
-    ``"syllables"`` (the fallback, used for languages other than English, non-Latin text, or when alignment fails).
+    ``"syllables"`` (the fallback, used for languages other than English, non-Latin text, recordings longer than
+    :data:`ALIGN_MAX_SECONDS`, or when alignment fails).
     ``[]`` when the text has no word.
 
     Raises:
@@ -546,9 +563,9 @@ def align_recording(text: str, audio_path: str | Path, language: str | None = No
     samples = decode_audio(audio_path, ALIGN_SAMPLE_RATE, 1, max_seconds=MAX_AUDIO_SECONDS)
     if samples.size < ALIGN_SAMPLE_RATE // 20:
         raise AudioError("the audio is empty (shorter than 0.05 s)")
-    if has_acoustic_model(language) and _mostly_latin(tokens):
+    duration = samples.shape[0] / ALIGN_SAMPLE_RATE
+    if has_acoustic_model(language) and _mostly_latin(tokens) and duration <= ALIGN_MAX_SECONDS:
         try:
-            duration = samples.shape[0] / ALIGN_SAMPLE_RATE
             timings = [
                 WordTiming(t.word, min(t.start, duration), min(t.end, duration))
                 for t in align_with_pocketsphinx(tokens, samples)

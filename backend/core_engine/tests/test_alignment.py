@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import itertools
 import statistics
+import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import core_engine.alignment as alignment_module
 from core_engine.alignment import (
+    ALIGN_MAX_SECONDS,
     METHOD_POCKETSPHINX,
     METHOD_SYLLABLES,
     Token,
@@ -24,6 +27,7 @@ from core_engine.alignment import (
     voiced_regions,
 )
 from core_engine.audio_utils import decode_audio
+from core_engine.render_utils import require_ffmpeg
 from core_engine.tts import SpeechEngine, Voice, get_engine, synthesize_narration
 
 LIBRISPEECH = "speech_04_male_librispeech_ogg_16k_mono_14.8s.ogg"
@@ -223,3 +227,21 @@ def test_fallback_spreads_words_over_the_voice(corpus: Path) -> None:
     assert timings[0].start == pytest.approx(regions[0][0]) and timings[-1].end == pytest.approx(regions[-1][1])
     inside = [any(a - 1e-6 <= t.start <= b for a, b in regions) for t in timings]
     assert all(inside)
+
+
+def test_a_recording_longer_than_the_alignment_limit_is_spread_without_the_decoder(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pocketsphinx's memory grows with the utterance (320 MB for 10 minutes): past ALIGN_MAX_SECONDS it is not used.
+    loops = int(ALIGN_MAX_SECONDS // 14.84) + 1
+    long = tmp_path / "long.flac"
+    cmd = [require_ffmpeg(), "-v", "error", "-stream_loop", str(loops - 1), "-i", str(corpus / LIBRISPEECH)]
+    subprocess.run([*cmd, "-c:a", "flac", str(long)], check=True)
+    text = " ".join([LIBRISPEECH_TEXT] * loops)
+
+    calls: list[int] = []
+    monkeypatch.setattr(alignment_module, "align_with_pocketsphinx", lambda *args: calls.append(1) or [])
+    timings, method = align_recording(text, long)
+    assert calls == []  # (align_recording falls back on any decoder error, so count the calls instead)
+    assert method == METHOD_SYLLABLES
+    _check_shape(timings, text, loops * 14.84)
