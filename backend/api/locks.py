@@ -13,6 +13,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.shortcuts import get_object_or_404
+
+from api.exceptions import Conflict
+from api.models import Project, ProjectStatus
+
 _guard = threading.Lock()
 _locks: dict[str, threading.Lock] = {}
 _users: dict[str, int] = {}
@@ -37,3 +42,23 @@ def project_lock(project_id: object) -> Iterator[None]:
             if not _users[key]:
                 del _users[key]
                 del _locks[key]
+
+
+def fresh_project(project_id: object) -> Project:
+    """The project row as it is now (id and status; call under :func:`project_lock`).
+
+    Raises:
+        Http404: the project was deleted meanwhile.
+    """
+    return get_object_or_404(Project.objects.only("id", "status"), pk=project_id)
+
+
+def refuse_while_processing(project: Project, what: str) -> None:
+    """Refuse an edit of ``project`` while it renders; ``what`` names the edit in the message (e.g. "deleting
+    segments").
+
+    Raises:
+        Conflict: 409, the project is PROCESSING.
+    """
+    if project.status == ProjectStatus.PROCESSING:
+        raise Conflict(f"The video is being rendered; {what} is possible again when the render has finished.")

@@ -3,12 +3,12 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from api import job_views, views
+from api import job_views, segment_views, views
 from api.captions import CaptionsSrtView, CaptionsVttView
 
 router = DefaultRouter(trailing_slash=True)
 router.register("projects", views.ProjectViewSet, basename="project")
-router.register("segments", views.SegmentViewSet, basename="segment")
+router.register("segments", segment_views.SegmentViewSet, basename="segment")
 
 urlpatterns = [
     path("health/", views.HealthView.as_view(), name="health"),
