@@ -183,7 +183,9 @@ def test_two_projects_render_at_once_on_two_workers(stack: Stack, tmp_path: Path
 
 def test_cancel_under_celery(stack: Stack, tmp_path: Path) -> None:
     stack.ensure_workers(WORKERS)
-    project = make_project(stack, tmp_path, [120.0], silent=True)
+    # Big enough to be caught encoding: at 160x90 12 fps the 1,440 frames took 0.7 s, less than the status poll
+    # could reliably see (3,600 frames at 640x360 take several seconds).
+    project = make_project(stack, tmp_path, [120.0], size=(640, 360), fps=30, silent=True)
     pid = project["id"]
     start(stack, pid)
     wait_for(lambda: (status(stack, pid)["stage"] or "").startswith("SCENE_BUILD"), 120, "encoding")
