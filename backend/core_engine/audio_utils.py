@@ -104,7 +104,8 @@ def _read_f32(cmd: list[str], max_values: int | None) -> npt.NDArray[np.float32]
         with proc.stdout:
             if max_values is None:
                 raw = bytearray(proc.stdout.read())
-                data = np.frombuffer(raw, dtype="<f4")[: len(raw) // 4]
+                del raw[len(raw) - len(raw) % 4 :]  # whole samples only (frombuffer refuses a partial one)
+                data = np.frombuffer(raw, dtype="<f4")
             else:
                 data = np.empty(max_values, dtype="<f4")
                 view = data.data.cast("B")
