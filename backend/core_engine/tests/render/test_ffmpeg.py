@@ -16,11 +16,15 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups 
 
 
 def _autogroup(pid: int) -> str | None:
+    """The scheduler autogroup of a process ("/autogroup-<n>"), or None where none applies: not Linux, a kernel
+    without autogroups, or a process in a non-root CPU cgroup (a container, a systemd slice), for which the kernel
+    prints nothing and the cgroup, not the session, sets the CPU share."""
     try:
         with open(f"/proc/{pid}/autogroup") as f:
-            return f.read().split()[0]
+            fields = f.read().split()
     except OSError:
-        return None  # not Linux, or a kernel without autogroups
+        return None
+    return fields[0] if fields else None
 
 
 def test_ffmpeg_runs_in_its_own_group_within_the_callers_session() -> None:
