@@ -26,6 +26,7 @@ from core_engine.render.progress import ProgressRecord, RenderCancelled, Stage
 from django.db import transaction
 from django.utils import timezone
 
+from api.job_runtime import job_log_path
 from api.models import ACTIVE_JOB_STATES, Job, JobState, Segment
 
 logger = logging.getLogger(__name__)
@@ -166,8 +167,6 @@ class _ThreadLogCapture(logging.Handler):
 
 
 def _append_log_file(job_id: str, lines: list[str]) -> None:
-    from api.task_manager import job_log_path
-
     path = job_log_path(job_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.job_runtime import job_log_path
 from api.models import Job, JobKind, JobState, Project, ProjectStatus, Segment
 from api.schema import JobSerializer, ReadyResponseSerializer, errors
 from api.task_manager import task_backend_name
@@ -179,8 +180,6 @@ class JobLogView(APIView):
     @extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR, **errors(404)})
     def get(self, request: Request, job_id: str) -> Any:
         from django.http import HttpResponse
-
-        from api.task_manager import job_log_path
 
         try:
             exists = Job.objects.filter(pk=job_id).exists()

@@ -17,8 +17,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from api.job_runtime import job_log_path
 from api.models import Job, JobKind, JobState, Project, ProjectStatus
-from api.task_manager import INTERRUPTED_ERROR, TaskManager, function_path, job_log_path
+from api.task_manager import INTERRUPTED_ERROR, TaskManager, function_path
 from api.tasks import CANCELLED_KEPT_PHASE, CANCELLED_PHASE, recover_interrupted_renders, render_task_function
 from api.tests.helpers import import_story, write_image, write_silence, write_wav
 from api.tests.test_render_api import final_path

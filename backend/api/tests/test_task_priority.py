@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from api.task_manager import WORKER_NICE, TaskManager
+from api.job_runtime import WORKER_NICE
+from api.task_manager import TaskManager
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are a Linux feature")
 
