@@ -5,13 +5,13 @@ task right after synthesis (free: espeak-ng reports its word events while speaki
 /segments/{id}/`` request that uploads a recording or edits the text of a segment with an uploaded recording
 (:func:`schedule_word_timings`). Forced alignment costs about 0.5 s for a 15 s recording and 1.5 s for 60 s (the
 decoder is built once per process), so recordings up to :data:`SYNC_ALIGN_MAX_SECONDS` are aligned inside the
-request: its response and every later read already carry the new timings. Alignment time grows faster than the
-length (≈ 15 s for 5 minutes), so longer recordings are aligned on a dedicated background thread (one at a time, in
+request: its response and every later read already carry the new timings. A 10-minute recording takes about 23 s
+of CPU, so longer recordings are aligned on a dedicated background thread (one at a time, in
 submission order, so the last edit wins) and the segment shows ``word_timings: null`` until they are ready — absent,
 never stale. The embedded task queue was not used: it has one worker shared with renders, so timings could wait
 behind a long render. Reads never compute anything and stay fast. Recordings longer than
-``core_engine.alignment.ALIGN_MAX_SECONDS`` get the syllable spread instead of forced alignment, whose memory grows
-with the recording.
+``core_engine.alignment.ALIGN_UTTERANCE_MAX_SECONDS`` are aligned in windows (``core_engine.alignment.windows``), so
+the aligner's memory stays that of one window.
 
 Never stale: every stored set carries the key it was computed from (``"<text_hash>:<sha256 of the audio>"``).
 :func:`current_word_timings` (the serializer) shows them only when the key's text part matches the spoken text,

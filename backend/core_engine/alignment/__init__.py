@@ -8,8 +8,9 @@ Three sources, best first:
   en-us acoustic model and CMU dictionary its wheel ships (nothing is downloaded) — :func:`align_with_pocketsphinx`.
   On the LibriSpeech clip 5703-47212-0000 its word starts are within a median 20 ms of independent timings (see
   ``core_engine/tests/test_alignment.py``).
-- **Syllable spread** (languages without an acoustic model, recordings longer than :data:`ALIGN_MAX_SECONDS`, or
-  when alignment fails): the words are laid over the
+  Recordings longer than :data:`ALIGN_UTTERANCE_MAX_SECONDS` are aligned in windows (:func:`align_in_windows`), so
+  memory stays bounded and accuracy is that of one utterance.
+- **Syllable spread** (languages without an acoustic model, or when alignment fails): the words are laid over the
   voiced regions of the recording (frame-energy VAD) in proportion to their estimated syllable counts —
   :func:`spread_by_syllables`. Rough (errors of a few hundred ms), but every word gets a time and captions still
   advance with the voice.
@@ -21,8 +22,9 @@ e.g. ``"stack,"``; ``start`` < ``end`` in seconds, non-decreasing, inside the au
 No Django imports: the API stores the result (``api.word_timings``).
 
 The package: :mod:`~core_engine.alignment.words` (shapes, tokens, syllables, espeak-ng events),
-:mod:`~core_engine.alignment.vad` (voiced regions, syllable spread) and :mod:`~core_engine.alignment.sphinx`
-(pocketsphinx); :func:`align_recording` picks the method; the public names are re-exported here.
+:mod:`~core_engine.alignment.vad` (voiced regions, syllable spread), :mod:`~core_engine.alignment.sphinx`
+(pocketsphinx) and :mod:`~core_engine.alignment.windows` (long recordings); :func:`align_recording` picks the
+method; the public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from core_engine.alignment.sphinx import (
     number_words,
 )
 from core_engine.alignment.vad import frame_levels_db, spread_by_syllables, tighten_ends, voiced_mask, voiced_regions
+from core_engine.alignment.windows import align_in_windows
 from core_engine.alignment.words import (
-    ALIGN_MAX_SECONDS,
     ALIGN_SAMPLE_RATE,
+    ALIGN_UTTERANCE_MAX_SECONDS,
+    ALIGN_WINDOW_SECONDS,
     FRAMES_PER_SECOND,
     METHOD_ESPEAK,
     METHOD_POCKETSPHINX,
@@ -60,8 +64,9 @@ from core_engine.alignment.words import (
 from core_engine.audio_utils import MAX_AUDIO_SECONDS, AudioError, decode_audio
 
 __all__ = [
-    "ALIGN_MAX_SECONDS",
     "ALIGN_SAMPLE_RATE",
+    "ALIGN_UTTERANCE_MAX_SECONDS",
+    "ALIGN_WINDOW_SECONDS",
     "FRAMES_PER_SECOND",
     "METHOD_ESPEAK",
     "METHOD_POCKETSPHINX",
@@ -70,6 +75,7 @@ __all__ = [
     "Samples",
     "Token",
     "WordTiming",
+    "align_in_windows",
     "align_recording",
     "align_with_pocketsphinx",
     "file_sha256",
@@ -98,9 +104,10 @@ def _mostly_latin(tokens: Sequence[Token]) -> bool:
 
 
 def align_recording(text: str, audio_path: str | Path, language: str | None = None) -> tuple[list[WordTiming], str]:
-    """Word timings of a recording of ``text``; returns ``(timings, method)`` with method ``"pocketsphinx"`` or
-    ``"syllables"`` (the fallback, used for languages other than English, non-Latin text, recordings longer than
-    :data:`ALIGN_MAX_SECONDS`, or when alignment fails).
+    """Word timings of a recording of ``text``; returns ``(timings, method)`` with method ``"pocketsphinx"`` (every
+    word force-aligned, in one utterance or, past :data:`ALIGN_UTTERANCE_MAX_SECONDS`, in windows) or
+    ``"syllables"`` (the fallback, for languages other than English, non-Latin text, or when alignment fails — for
+    a long recording, when it fails for some of the words, those are spread and the method says so).
     ``[]`` when the text has no word.
 
     Raises:
@@ -113,13 +120,19 @@ def align_recording(text: str, audio_path: str | Path, language: str | None = No
     if samples.size < ALIGN_SAMPLE_RATE // 20:
         raise AudioError("the audio is empty (shorter than 0.05 s)")
     duration = samples.shape[0] / ALIGN_SAMPLE_RATE
-    if has_acoustic_model(language) and _mostly_latin(tokens) and duration <= ALIGN_MAX_SECONDS:
+    if has_acoustic_model(language) and _mostly_latin(tokens):
         try:
-            timings = [
-                WordTiming(t.word, min(t.start, duration), min(t.end, duration))
-                for t in align_with_pocketsphinx(tokens, samples)
-            ]
-            return tighten_ends(timings, samples, ALIGN_SAMPLE_RATE), METHOD_POCKETSPHINX
+            if duration <= ALIGN_UTTERANCE_MAX_SECONDS:
+                found, aligned = align_with_pocketsphinx(tokens, samples), len(tokens)
+            else:
+                found, aligned = align_in_windows(tokens, samples)
+            timings = [WordTiming(t.word, min(t.start, duration), min(t.end, duration)) for t in found]
+            method = METHOD_POCKETSPHINX if aligned == len(tokens) else METHOD_SYLLABLES
+            if aligned < len(tokens):
+                logger.info(
+                    "forced alignment timed %d of %d words; the rest are spread by syllables", aligned, len(tokens)
+                )
+            return tighten_ends(timings, samples, ALIGN_SAMPLE_RATE), method
         except AlignmentError as exc:
             logger.info("forced alignment failed (%s); spreading words by syllables", exc)
         except Exception:  # a decoder bug must not cost the words their timings: fall back, keep the trace

@@ -20,11 +20,15 @@ Samples = NDArray[Any]
 
 #: Sample rate (Hz) pocketsphinx's en-us model expects; recordings are decoded to it.
 ALIGN_SAMPLE_RATE = 16000
-#: Longest recording (s) given to pocketsphinx; longer ones get the syllable spread. Its memory grows with the
-#: utterance: measured peak growth 47 MB at 30 s, 63 MB at 60 s, 95 MB at 120 s and 320 MB at 599 s (24-56 s of CPU),
-#: and the API must stay within tens of MB whatever the upload (issue 9, row 2). A segment's narration is seconds to
-#: a minute long; two minutes leaves room.
-ALIGN_MAX_SECONDS = 120.0
+#: Target length (s) of one pocketsphinx utterance. Its memory and time grow faster than the utterance (measured peak
+#: growth 47 MB at 30 s, 63 MB at 60 s, 95 MB at 120 s and 320 MB at 599 s, with 24-56 s of CPU for the latter), and
+#: the API must stay within tens of MB whatever the upload (issue 9, row 2): a recording up to
+#: :data:`ALIGN_UTTERANCE_MAX_SECONDS` is aligned as one utterance, a longer one in windows of about this length
+#: (:mod:`core_engine.alignment.windows`).
+ALIGN_WINDOW_SECONDS = 40.0
+#: Longest audio (s) pocketsphinx gets in one utterance: 1.5 windows (the last window of a long recording takes up to
+#: this much rather than leave a short remainder).
+ALIGN_UTTERANCE_MAX_SECONDS = 1.5 * ALIGN_WINDOW_SECONDS
 #: pocketsphinx frames per second (10 ms frame shift, the model's ``-frate 100``).
 FRAMES_PER_SECOND = 100
 #: Method names stored beside the timings.

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import itertools
 import statistics
-import subprocess
+import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-import core_engine.alignment as alignment_module
+import core_engine.alignment.windows as windows_module
 from core_engine.alignment import (
-    ALIGN_MAX_SECONDS,
+    ALIGN_SAMPLE_RATE,
+    ALIGN_UTTERANCE_MAX_SECONDS,
     METHOD_POCKETSPHINX,
     METHOD_SYLLABLES,
+    Samples,
     Token,
     WordTiming,
+    align_in_windows,
     align_recording,
+    align_with_pocketsphinx,
     frame_levels_db,
     normalise_for_dictionary,
     split_words,
@@ -27,7 +31,6 @@ from core_engine.alignment import (
     voiced_regions,
 )
 from core_engine.audio_utils import decode_audio
-from core_engine.render_utils import require_ffmpeg
 from core_engine.tts import SpeechEngine, Voice, get_engine, synthesize_narration
 
 LIBRISPEECH = "speech_04_male_librispeech_ogg_16k_mono_14.8s.ogg"
@@ -178,14 +181,16 @@ LJSPEECH_TEXT = (
 LJSPEECH_GROUND_TRUTH = {0: 0.01, 1: 0.85, 12: 4.43}
 
 
+CLIPS = (
+    (LIBRISPEECH, LIBRISPEECH_TEXT, GROUND_TRUTH),
+    (JFK, JFK_TEXT, JFK_GROUND_TRUTH),
+    (LJSPEECH, LJSPEECH_TEXT, LJSPEECH_GROUND_TRUTH),
+)
+
+
 def _start_errors(corpus: Path) -> list[float]:
     errors = []
-    clips = (
-        (LIBRISPEECH, LIBRISPEECH_TEXT, GROUND_TRUTH),
-        (JFK, JFK_TEXT, JFK_GROUND_TRUTH),
-        (LJSPEECH, LJSPEECH_TEXT, LJSPEECH_GROUND_TRUTH),
-    )
-    for name, text, truth in clips:
+    for name, text, truth in CLIPS:
         if not (corpus / name).is_file():
             continue
         timings, method = align_recording(text, corpus / name)
@@ -229,19 +234,81 @@ def test_fallback_spreads_words_over_the_voice(corpus: Path) -> None:
     assert all(inside)
 
 
-def test_a_recording_longer_than_the_alignment_limit_is_spread_without_the_decoder(
+# -- long recordings: aligned in windows ------------------------------------------------------------------------------
+
+
+def _concatenated(corpus: Path, repeats: int) -> tuple[Samples, str, dict[int, float]]:
+    """The three clips with independent timings, ``repeats`` times over with 0.5 s of silence after each, as one
+    recording at 16 kHz: ``(samples, text, {word index: start s})``."""
+    parts: list[Samples] = []
+    texts: list[str] = []
+    truth: dict[int, float] = {}
+    offset, words = 0.0, 0
+    gap = np.zeros(ALIGN_SAMPLE_RATE // 2, dtype=np.float32)
+    for _ in range(repeats):
+        for name, text, clip_truth in CLIPS:
+            if not (corpus / name).is_file():
+                pytest.skip(f"corpus clip {name} is absent")
+            samples = decode_audio(corpus / name, ALIGN_SAMPLE_RATE, 1).reshape(-1)
+            truth.update({words + i: offset + t for i, t in clip_truth.items()})
+            parts += [samples, gap]
+            texts.append(text)
+            words += len(split_words(text))
+            offset += (samples.size + gap.size) / ALIGN_SAMPLE_RATE
+    return np.concatenate(parts), " ".join(texts), truth
+
+
+def _write_wav(path: Path, samples: Samples) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(ALIGN_SAMPLE_RATE)
+        out.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def test_a_long_recording_is_aligned_in_windows_as_accurately_as_a_short_one(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # pocketsphinx's memory grows with the utterance (320 MB for 10 minutes): past ALIGN_MAX_SECONDS it is not used.
-    loops = int(ALIGN_MAX_SECONDS // 14.84) + 1
-    long = tmp_path / "long.flac"
-    cmd = [require_ffmpeg(), "-v", "error", "-stream_loop", str(loops - 1), "-i", str(corpus / LIBRISPEECH)]
-    subprocess.run([*cmd, "-c:a", "flac", str(long)], check=True)
-    text = " ".join([LIBRISPEECH_TEXT] * loops)
+    # pocketsphinx's memory grows with the utterance (320 MB for 10 minutes): a long recording goes in windows.
+    samples, text, truth = _concatenated(corpus, 2)
+    assert samples.size / ALIGN_SAMPLE_RATE > ALIGN_UTTERANCE_MAX_SECONDS
+    path = tmp_path / "long.wav"
+    _write_wav(path, samples)
+    utterances: list[float] = []
 
-    calls: list[int] = []
-    monkeypatch.setattr(alignment_module, "align_with_pocketsphinx", lambda *args: calls.append(1) or [])
-    timings, method = align_recording(text, long)
-    assert calls == []  # (align_recording falls back on any decoder error, so count the calls instead)
-    assert method == METHOD_SYLLABLES
-    _check_shape(timings, text, loops * 14.84)
+    def spy(tokens: list[Token], samples16k: Samples) -> list[WordTiming]:
+        utterances.append(samples16k.size / ALIGN_SAMPLE_RATE)
+        return align_with_pocketsphinx(tokens, samples16k)
+
+    monkeypatch.setattr(windows_module, "align_with_pocketsphinx", spy)
+    timings, method = align_recording(text, path)
+    assert method == METHOD_POCKETSPHINX
+    assert len(utterances) >= 2 and max(utterances) <= ALIGN_UTTERANCE_MAX_SECONDS
+    _check_shape(timings, text, samples.size / ALIGN_SAMPLE_RATE)
+    errors = [abs(timings[i].start - t) for i, t in truth.items()]
+    median, p95 = statistics.median(errors), float(np.percentile(errors, 95))
+    print(f"{len(utterances)} decoder calls, word-start error on {len(errors)} words: median {median * 1000:.0f} ms, "
+          f"p95 {p95 * 1000:.0f} ms")  # fmt: skip
+    assert median <= 0.060 and p95 <= 0.150
+
+
+def test_short_windows_give_the_timings_of_one_utterance(corpus: Path) -> None:
+    samples, text, _ = _concatenated(corpus, 1)  # 35 s: a window of up to 15 s, then the last of up to 22.5 s
+    tokens = split_words(text)
+    windowed, aligned = align_in_windows(tokens, samples, window_seconds=15.0)
+    whole = align_with_pocketsphinx(tokens, samples)
+    assert aligned == len(tokens)
+    differences = [abs(a.start - b.start) for a, b in zip(windowed, whole, strict=True)]
+    assert statistics.median(differences) <= 0.015 and float(np.percentile(differences, 95)) <= 0.050
+
+
+def test_words_that_are_not_spoken_are_spread_after_the_aligned_ones(corpus: Path) -> None:
+    samples, spoken, truth = _concatenated(corpus, 1)
+    text = f"{spoken} {JFK_TEXT} {LJSPEECH_TEXT}"  # twice as many words as the recording says
+    tokens = split_words(text)
+    timings, aligned = align_in_windows(tokens, samples, window_seconds=15.0)
+    duration = samples.size / ALIGN_SAMPLE_RATE
+    _check_shape(timings, text, duration)
+    assert 0 < aligned < len(tokens)
+    assert all(abs(timings[i].start - t) <= 0.150 for i, t in truth.items() if i < aligned)
+    assert timings[-1].end <= duration + 1e-6
