@@ -315,7 +315,9 @@ def build_cues(
         nxt = starts[k + 1] if k + 1 < len(bounds) else duration
         last = words[j - 1].end
         end = nxt if nxt - last <= (1.0 if k + 1 == len(bounds) else CLOSE_GAP_SECONDS) else last + HOLD_SECONDS
-        ends.append(min(max(end, starts[k]), duration))
+        # never past the next cue: a pause between CLOSE_GAP_SECONDS and HOLD_SECONDS would make two cues overlap,
+        # and libass moves the later of two overlapping events out of the way (a line out of place for the whole cue)
+        ends.append(min(max(end, starts[k]), nxt, duration))
     _fix_minimum(starts, ends, duration, min_seconds)
     return [
         _make_cue(text, words[i:j], max_units, s, e) for (i, j), s, e in zip(bounds, starts, ends, strict=True) if e > s

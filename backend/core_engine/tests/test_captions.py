@@ -4,6 +4,7 @@ screen, word timings, frame snapping, ASS / SRT / WebVTT output."""
 from __future__ import annotations
 
 import itertools
+import random
 import re
 
 import pytest
@@ -92,6 +93,26 @@ def test_cue_starts_follow_word_timings() -> None:
     # the first cue leaves after its last word (plus a short hold), not at the next cue 3 s later
     assert cues[0].end < 3.0
     assert cues[1].end == 8.0  # the last cue stays to the end of the segment (its speech ends within 1 s)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_cues_never_overlap_whatever_the_pauses(seed: int) -> None:
+    # Pauses drawn around the gap-closing and hold thresholds (0.5 s, 0.6 s), where two cues once overlapped: libass
+    # then moved the later one out of the way, so a whole cue (and its highlighted words) sat a line too low.
+    rng = random.Random(seed)
+    timings, t = [], 0.0
+    for w in split_words(STORY):
+        length = rng.uniform(0.12, 0.5)
+        timings.append({"word": w.text, "start": t, "end": t + length})
+        pause = rng.choice([0.0, 0.05, 0.3, 0.45, 0.52, 0.55, 0.58, 0.65, 1.2])
+        t += length + (pause if w.text[-1] in ",." or rng.random() < 0.3 else 0.02)
+    cues = build_cues(STORY, t + rng.choice([0.0, 0.4, 2.0]), timings)
+    for a, b in itertools.pairwise(cues):
+        assert a.end <= b.start + 1e-9, (a.end, b.start)
+    events = segment_events(cues, CaptionOptions(mode="word"), 30, round(t * 30) + 60)
+    for layer in (0, 1):
+        spans = sorted((a, b) for a, b, lay, _ in events if lay == layer)
+        assert all(p[1] <= q[0] for p, q in itertools.pairwise(spans)), f"layer {layer} events overlap"
 
 
 def test_without_timings_words_are_spread_by_characters() -> None:
