@@ -125,6 +125,65 @@ describe("startRender", () => {
     expect(state().renderStatus).toBe("failed");
     expect(state().renderError).toBe(`Cannot reach the StoryReel backend at ${TEST_API}. Is it running?`);
   });
+
+  it("waits for a change still being saved, so the render includes it", async () => {
+    await state().loadProject(PROJECT_ID);
+    const events: string[] = [];
+    let answerPatch: () => void = () => undefined;
+    server.use(
+      http.patch(api("/projects/:id/"), async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        events.push("patch received");
+        await new Promise<void>((resolve) => (answerPatch = resolve));
+        events.push("patch answered");
+        return HttpResponse.json(makeProject(body));
+      }),
+      http.post(api("/projects/:id/render/"), () => {
+        events.push("render requested");
+        return HttpResponse.json(
+          { task_id: "job-1", project_id: PROJECT_ID, status: "PROCESSING", total_segments: 3, message: "" },
+          { status: 202 },
+        );
+      }),
+    );
+    // The user picks word captions and clicks Export before the save is answered.
+    const saving = state().updateProject({ caption_mode: "word" });
+    expect(state().pendingWrites).toBe(1);
+    const rendering = state().startRender(PROJECT_ID);
+    await vi.waitFor(() => expect(events).toEqual(["patch received"]));
+    expect(state().renderStatus).toBe("validating");
+    answerPatch();
+    await Promise.all([saving, rendering]);
+    expect(events).toEqual(["patch received", "patch answered", "render requested"]);
+    expect(state()).toMatchObject({ renderStatus: "rendering", pendingWrites: 0 });
+    expect(state().project?.caption_mode).toBe("word");
+  });
+
+  it("does not render when a change in flight is refused, and says which", async () => {
+    await state().loadProject(PROJECT_ID);
+    let renders = 0;
+    server.use(
+      http.patch(api("/projects/:id/"), () =>
+        HttpResponse.json(
+          {
+            error: "framerate: Unsupported frame rate 29; choose 24, 25, 30 or 60.",
+            framerate: ["Unsupported frame rate 29; choose 24, 25, 30 or 60."],
+          },
+          { status: 400 },
+        ),
+      ),
+      http.post(api("/projects/:id/render/"), () => {
+        renders += 1;
+        return HttpResponse.json({}, { status: 202 });
+      }),
+    );
+    const saving = state().updateProject({ framerate: 29 });
+    await state().startRender(PROJECT_ID);
+    await expect(saving).rejects.toThrow();
+    expect(renders).toBe(0);
+    expect(state().renderStatus).toBe("failed");
+    expect(state().renderError).toMatch(/^Not exported: a change could not be saved \(.*frame rate 29.*\)/);
+  });
 });
 
 describe("pollRenderStatus", () => {

@@ -8,6 +8,7 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Progress } from "@/components/ui/progress";
 import { getPreviewStatus, getVideoUrl, startPreview, toApiError } from "@/lib/api";
 import { startPolling } from "@/lib/polling";
+import { useAppStore } from "@/lib/store";
 import type { PreviewStatus } from "@/lib/types";
 
 /** How often the draft's status is asked for while it is being made. */
@@ -19,6 +20,8 @@ const running = (s: PreviewStatus | null) => s?.status === "PENDING" || s?.statu
 export function QuickPreview({ projectId, disabled }: { projectId: string; disabled?: boolean }) {
   const [status, setStatus] = useState<PreviewStatus | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const settleWrites = useAppStore((s) => s.settleWrites);
   const stopRef = useRef<(() => void) | null>(null);
 
   const follow = useCallback(() => {
@@ -40,15 +43,24 @@ export function QuickPreview({ projectId, disabled }: { projectId: string; disab
 
   const start = async () => {
     setError(null);
+    setStarting(true);
     try {
+      // A change still being saved belongs in the draft.
+      const failures = await settleWrites();
+      if (failures.length > 0) {
+        setError(`No preview: a change could not be saved (${failures[0]}). Correct it, then try again.`);
+        return;
+      }
       setStatus(await startPreview(projectId));
       follow();
     } catch (caught) {
       setError(toApiError(caught).message);
+    } finally {
+      setStarting(false);
     }
   };
 
-  const busy = running(status);
+  const busy = starting || running(status);
   return (
     <Card>
       <CardHeader className="pb-4">

@@ -38,6 +38,14 @@ export interface ProjectSlice {
   patchSegments: (patches: ReadonlyMap<string, Partial<Segment>>) => void;
   /** Forgets the project and stops its narration pollers. */
   resetProject: () => void;
+  /** How many of the open project's writes (saves, uploads, deletes, reorders) are in flight. */
+  pendingWrites: number;
+  /**
+   * Waits until no write is in flight, including writes started while waiting, so that a render or preview started
+   * right after a change sees it. Resolves with the messages of the writes that failed meanwhile (empty when all
+   * were saved); never rejects.
+   */
+  settleWrites: () => Promise<string[]>;
 }
 
 const initialProjectData = {
@@ -45,6 +53,8 @@ const initialProjectData = {
   loadStatus: "idle",
   loadError: null,
 } satisfies Partial<ProjectSlice>;
+
+type Write<A extends unknown[], R> = (...args: A) => Promise<R>;
 
 /** The Project fields (without segments) of a detail, refreshed from a PATCH response. */
 function mergeProject(detail: ProjectDetail, update: Project): ProjectDetail {
@@ -60,6 +70,24 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
   const replaceSegment = (segment: Segment) =>
     setSegments((segments) => segments.map((s) => (s.id === segment.id ? segment : s)));
 
+  // Writes in flight: a render asked for right after a change must wait for it (the server refuses edits once a
+  // render is accepted, so a change still on the wire would be lost to that render).
+  const inFlight = new Set<Promise<unknown>>();
+  const tracked =
+    <A extends unknown[], R>(write: Write<A, R>): Write<A, R> =>
+    (...args) => {
+      const promise = write(...args);
+      inFlight.add(promise);
+      set({ pendingWrites: inFlight.size });
+      promise
+        .finally(() => {
+          inFlight.delete(promise);
+          set({ pendingWrites: inFlight.size });
+        })
+        .catch(() => undefined); // the caller handles the failure; this chain only keeps the count
+      return promise;
+    };
+
   const requireProject = (): ProjectDetail => {
     const { project } = get();
     if (!project) throw new ApiError("No project is open.", { status: null });
@@ -68,6 +96,17 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
 
   return {
     ...initialProjectData,
+    pendingWrites: 0,
+
+    settleWrites: async () => {
+      const failures: string[] = [];
+      while (inFlight.size > 0) {
+        for (const result of await Promise.allSettled([...inFlight])) {
+          if (result.status === "rejected") failures.push(toApiError(result.reason).message);
+        }
+      }
+      return failures;
+    },
 
     loadProject: async (id) => {
       if (get().project?.id !== id) {
@@ -95,19 +134,17 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
       }
     },
 
-    updateProject: async (patch) => {
+    updateProject: tracked(async (patch) => {
       const project = requireProject();
       const updated = await api.updateProject(project.id, patch);
       set((state) => (state.project ? { project: mergeProject(state.project, updated) } : {}));
-    },
-
-    uploadMusic: async (file, onProgress) => {
+    }),
+    uploadMusic: tracked(async (file, onProgress) => {
       const project = requireProject();
       const updated = await api.uploadProjectMusic(project.id, file, onProgress);
       set((state) => (state.project ? { project: mergeProject(state.project, updated) } : {}));
-    },
-
-    addSegment: async () => {
+    }),
+    addSegment: tracked(async () => {
       const project = requireProject();
       const segment = await api.createSegment({ project: project.id, text_content: "", image_prompt: "" });
       set((state) =>
@@ -122,49 +159,42 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
           : {},
       );
       return segment;
-    },
-
-    saveSegment: async (segmentId, patch) => {
+    }),
+    saveSegment: tracked(async (segmentId, patch) => {
       const segment = await api.updateSegment(segmentId, patch);
       replaceSegment(segment);
       return segment;
-    },
-
-    uploadImage: async (segmentId, file, onProgress) => {
+    }),
+    uploadImage: tracked(async (segmentId, file, onProgress) => {
       const segment = await api.uploadSegmentImage(segmentId, file, onProgress);
       replaceSegment(segment);
       if (segment.sequence_index === 0) void get().reloadProject();
       return segment;
-    },
-
-    addImage: async (segmentId, file, onProgress) => {
+    }),
+    addImage: tracked(async (segmentId, file, onProgress) => {
       const segment = await api.addSegmentImage(segmentId, file, onProgress);
       replaceSegment(segment);
       return segment;
-    },
-
-    removeImage: async (segmentId, index) => {
+    }),
+    removeImage: tracked(async (segmentId, index) => {
       const segment = await api.removeSegmentImage(segmentId, index);
       replaceSegment(segment);
       if (segment.sequence_index === 0 && index === 0) void get().reloadProject();
       return segment;
-    },
-
-    reorderImages: async (segmentId, order) => {
+    }),
+    reorderImages: tracked(async (segmentId, order) => {
       const segment = await api.reorderSegmentImages(segmentId, order);
       replaceSegment(segment);
       if (segment.sequence_index === 0 && order[0] !== 0) void get().reloadProject();
       return segment;
-    },
-
-    uploadAudio: async (segmentId, file, onProgress) => {
+    }),
+    uploadAudio: tracked(async (segmentId, file, onProgress) => {
       const segment = await api.uploadSegmentAudio(segmentId, file, onProgress);
       replaceSegment(segment);
       get().clearNarrationError(segmentId);
       return segment;
-    },
-
-    deleteSegment: async (segmentId) => {
+    }),
+    deleteSegment: tracked(async (segmentId) => {
       await api.deleteSegment(segmentId);
       set((state) => {
         if (!state.project) return {};
@@ -173,9 +203,8 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
           .map((s, index) => ({ ...s, sequence_index: index }));
         return { project: { ...state.project, segments, segment_count: segments.length } };
       });
-    },
-
-    moveSegment: async (segmentId, offset) => {
+    }),
+    moveSegment: tracked(async (segmentId, offset) => {
       const project = requireProject();
       const ordered = [...project.segments];
       const from = ordered.findIndex((s) => s.id === segmentId);
@@ -197,8 +226,7 @@ export const createProjectSlice: SliceCreator<ProjectSlice> = (set, get) => {
         setSegments(() => previous);
         throw toApiError(error);
       }
-    },
-
+    }),
     patchSegments: (patches) => {
       if (patches.size === 0) return;
       setSegments((segments) =>

@@ -47,7 +47,8 @@ export interface RenderSlice {
   renderNotice: string | null;
   /** Adopts the render state recorded on a freshly loaded project (e.g. resume a render already running). */
   syncRenderFromProject: (project: Project) => void;
-  /** POST /render/: 'validating' → 'rendering', or 'failed' with the reason. */
+  /** Waits for the project's writes in flight, then POST /render/: 'validating' → 'rendering', or 'failed' with the
+   * reason (also when a change could not be saved). */
   startRender: (projectId: string) => Promise<void>;
   /** Polls GET /status/ every 3 s until COMPLETED, FAILED or stopPolling(). Idempotent per project. */
   pollRenderStatus: (projectId: string) => void;
@@ -260,6 +261,16 @@ export const createRenderSlice: SliceCreator<RenderSlice> = (set, get) => {
         cancelError: null,
         renderNotice: null,
       });
+      // A change still being saved (a setting picked, text typed, a file uploading) belongs in this render: the
+      // server refuses edits once the render is accepted.
+      const failures = await get().settleWrites();
+      if (failures.length > 0) {
+        set({
+          renderStatus: "failed",
+          renderError: `Not exported: a change could not be saved (${failures[0]}). Correct it, then export again.`,
+        });
+        return;
+      }
       try {
         const response = await api.renderProject(projectId);
         set({
