@@ -26,7 +26,7 @@ from core_engine.render.progress import ProgressRecord, RenderCancelled, Stage
 from django.db import transaction
 from django.utils import timezone
 
-from api.job_runtime import job_log_path
+from api.job_runtime import ThreadLogHandler, job_log_path
 from api.models import ACTIVE_JOB_STATES, Job, JobState, Segment
 
 logger = logging.getLogger(__name__)
@@ -145,23 +145,15 @@ class _SharedProgress:
         return ProgressRecord(done, total, pct, record.current_phase, record.stage, eta)
 
 
-class _ThreadLogCapture(logging.Handler):
+class _ThreadLogCapture(ThreadLogHandler):
     """Sends the log records of the thread that created it (INFO and up) to a task's pending job log lines."""
 
     def __init__(self, reporter: _SharedProgress) -> None:
-        super().__init__(level=logging.INFO)
+        super().__init__("%(levelname)s %(name)s: %(message)s")
         self.reporter = reporter
-        self.thread_id = threading.get_ident()
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(self)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread_id:
-            return
-        try:
-            text = self.format(record)
-        except Exception:  # a broken log call must not break the render
-            return
+    def take(self, text: str) -> None:
         for line in text.splitlines():
             self.reporter.add_line(line)
 

@@ -39,19 +39,41 @@ def job_log_path(job_id: object) -> Path:
     return Path(settings.MEDIA_ROOT) / "logs" / f"{job_id}.log"
 
 
-class JobLogHandler(logging.Handler):
+class ThreadLogHandler(logging.Handler):
+    """Takes the log records (INFO and up) of one thread, the one that created it, formatted with ``fmt``; subclasses
+    say what to do with each record's text in :meth:`take`. A record that fails to format is dropped: a broken log
+    call must not break the job that made it."""
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__(level=logging.INFO)
+        self.thread_id = threading.get_ident()
+        self.setFormatter(logging.Formatter(fmt))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread != self.thread_id:
+            return
+        try:
+            text = self.format(record)
+        except Exception:
+            return
+        self.take(text)
+
+    def take(self, text: str) -> None:
+        """Handle one formatted record (may span several lines)."""
+        raise NotImplementedError
+
+
+class JobLogHandler(ThreadLogHandler):
     """Collects the log records a job's thread emits: appended to the job's log file, last lines kept in memory."""
 
     def __init__(self, job: Job) -> None:
-        super().__init__(level=logging.INFO)
-        self.thread_id = threading.get_ident()
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.tail: deque[str] = deque(job.log_lines, maxlen=Job.LOG_TAIL_LINES)
         self.lock_tail = threading.Lock()
         self.path = job_log_path(job.id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.file = self.path.open("a", encoding="utf-8")
         self.finished = False
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
 
     def line(self, text: str) -> None:
         """Add one line written by the job manager itself (phase changes, outcome)."""
@@ -60,13 +82,7 @@ class JobLogHandler(logging.Handler):
             self.tail.append(stamped)
             self._write(stamped)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.thread != self.thread_id:
-            return
-        try:
-            text = self.format(record)
-        except Exception:  # a broken log call must not break the job
-            return
+    def take(self, text: str) -> None:
         with self.lock_tail:
             for part in text.splitlines() or [""]:
                 self.tail.append(part)
