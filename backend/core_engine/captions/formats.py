@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +24,12 @@ def _ass_escape(text: str) -> str:
     """Text safe for an ASS event: no override blocks, no ``\\N``-style escapes, no newlines."""
     text = text.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
     return re.sub(r"[\r\n]+", " ", text)
+
+
+#: The styles' ``Encoding``: -1 makes libass find each line's base direction from its text (Unicode bidi over the
+#: whole line, FriBidi) instead of its VSFilter-compatible default, left to right with each run between override
+#: tags reordered on its own — which put the word highlight (a run of its own) on another word of right-to-left text.
+_ENCODING_AUTO_DIRECTION = -1
 
 
 def ass_header(options: CaptionOptions, width: int, height: int) -> str:
@@ -45,11 +52,12 @@ def ass_header(options: CaptionOptions, width: int, height: int) -> str:
     style = (
         f"Style: Default,{font},{lay.font_size},{_ass_colour(st.color)},{_ass_colour(st.highlight_color)},"
         f"{outline_colour},{_ass_colour('#000000', 0x80)},0,0,0,0,100,100,0,0,{border_style},{outline},{shadow},"
-        f"{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},1"
+        f"{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},{_ENCODING_AUTO_DIRECTION}"
     )
     word = (
         f"Style: Word,{font},{lay.font_size},{_ass_colour(st.highlight_color)},{_ass_colour(st.highlight_color)},"
-        f"&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,0,0,{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},1"
+        f"&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,0,0,{align},{lay.margin_h},{lay.margin_h},{lay.margin_v},"
+        f"{_ENCODING_AUTO_DIRECTION}"
     )
     return (
         "[Script Info]\nScriptType: v4.00+\n"
@@ -80,6 +88,14 @@ def _highlighted(cue: Cue, index: int) -> str:
     return "\\N".join(out)
 
 
+def mixes_directions(text: str) -> bool:
+    """True when ``text`` has both left-to-right and right-to-left letters (Unicode bidi classes L and R/AL), e.g. an
+    English line quoting Hebrew. libass lays out the runs between override tags one by one in such a line, so a word
+    highlight drawn as a run of its own could land on another word: :func:`segment_events` shows these cues whole."""
+    classes = {unicodedata.bidirectional(ch) for ch in text}
+    return "L" in classes and bool(classes & {"R", "AL"})
+
+
 def frame_at(t: float, fps: int, frames: int) -> int:
     """First frame shown at or after ``t`` seconds (a frame ``n`` covers ``[n/fps, (n+1)/fps)``)."""
     return min(max(math.ceil(t * fps - 1e-6), 0), frames)
@@ -93,14 +109,15 @@ def segment_events(
     one event per cue, its whole text. Word mode adds layer 1 (style ``Word``: highlight colour, no border): one
     event per word, from the word's start to the next word's start (the first from the cue's start, the last to its
     end), showing only that word over the cue. Two layers rather than colour changes inside one event, because
-    libass starts a new box at every colour change and translucent boxes would overlap."""
+    libass starts a new box at every colour change and translucent boxes would overlap. A cue that mixes writing
+    directions (:func:`mixes_directions`) gets no highlight: it is shown whole, as in sentence mode."""
     events: list[tuple[int, int, int, str]] = []
     for cue in cues:
         a, b = frame_at(cue.start, fps, frames), frame_at(cue.end, fps, frames)
         if b <= a:
             continue
         events.append((a, b, 0, "\\N".join(_ass_escape(line) for line in cue.lines)))
-        if options.mode != "word":
+        if options.mode != "word" or mixes_directions(" ".join(cue.lines)):
             continue
         for k in range(len(cue.words)):
             ws = a if k == 0 else max(a, frame_at(cue.words[k].start, fps, frames))

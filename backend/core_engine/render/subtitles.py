@@ -55,7 +55,7 @@ __all__ = [
 CaptionEvent = tuple[int, int, int, str]
 
 #: Bump when cue building or the ASS output changes the burned-in pixels (re-encodes captioned segments only).
-CAPTIONS_VERSION = "1"
+CAPTIONS_VERSION = "2"
 #: Sidecar caption files written beside the output video (``final.mp4`` → ``captions.srt`` / ``captions.vtt``).
 SIDECAR_EXTS = (".srt", ".vtt")
 

@@ -189,3 +189,54 @@ def test_non_latin_scripts_have_real_glyphs(tmp_path: Path, script: str, chars: 
         assert (joined > 128).sum() > 0 and np.abs(joined.astype(int) - spaced.astype(int)).max() > 100
         width = [np.ptp(np.nonzero(img > 8)[1]) for img in (joined, spaced)]
         assert width[0] < width[1]  # shaped into one word: narrower than its letters spaced out
+
+
+def _draw(tmp_path: Path, header: str, style: str, text: str, size: tuple[int, int], name: str) -> np.ndarray:
+    """One ASS event (``style``, ``text``) alone on black, drawn by libass, as a grey-level array."""
+    w, h = size
+    ass = tmp_path / f"{name}.ass"
+    ass.write_text(f"{header}Dialogue: 0,0:00:00.00,0:00:01.00,{style},,0,0,0,,{text}\n", "utf-8")
+    proc = subprocess.run(
+        [require_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", f"color=c=black:s={w}x{h}:r=12:d=1",
+         "-vf", ass_filter(ass), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
+        capture_output=True, check=True,
+    )  # fmt: skip
+    return np.frombuffer(proc.stdout, np.uint8).reshape(h, w)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Every morning he went out to fish, and every evening he came home.",
+        "كان يا ما كان في قديم الزمان، صياد عجوز يعيش مع زوجته في كوخ صغير على شاطئ البحر.",
+        "Shalom: שלום עולם, said the sign in two scripts.",
+        "बहुत समय पहले, समुद्र के किनारे एक छोटे से गाँव में एक बूढ़ा मछुआरा रहता था।",
+        "很久很久以前，在海边的一个小村庄里，住着一位老渔夫和他的妻子。",
+    ],
+)
+def test_the_word_highlight_lands_on_its_word_in_every_script(tmp_path: Path, text: str) -> None:
+    """Word mode draws the cue, then the same text again with every glyph transparent but the current word's. The
+    highlight is in place only if the second event lays its glyphs out exactly as the first: drawn fully opaque, it
+    must give the same picture. (With libass's VSFilter-compatible left-to-right base direction, right-to-left text
+    split by override tags was reordered run by run, and the highlight landed on another word. A line mixing both
+    directions still is, so such a cue gets no highlight.)"""
+    size = (960, 540)
+    opts = CaptionOptions("word")
+    from core_engine.captions import CaptionLayout
+
+    max_units = CaptionLayout.for_output(*size, opts.style).max_units
+    cue = build_cues(text, 6.0, None, max_units)[0]
+    events = segment_events([cue], opts, 12, 72)
+    header = ass_header(opts, *size)
+    plain = _draw(tmp_path, header, "Word", events[0][3], size, "plain")
+    assert (plain > 64).sum() > 500
+    highlights = [e[3] for e in events if e[2] == 1]
+    if text.startswith("Shalom"):  # left-to-right and right-to-left words in one cue: shown whole, no highlight
+        assert highlights == []
+        return
+    for k in (1, len(highlights) // 2, len(highlights) - 1):
+        opaque = _draw(tmp_path, header, "Word", highlights[k].replace("\\1a&HFF&", "\\1a&H00&"), size, f"w{k}")
+        assert np.abs(opaque.astype(int) - plain.astype(int)).max() <= 8, f"word {k} of {cue.lines}"
+        only_word = _draw(tmp_path, header, "Word", highlights[k], size, f"h{k}")
+        drawn = only_word > 64
+        assert drawn.sum() > 20 and (plain[drawn] > 64).mean() > 0.97  # the word's pixels lie on the cue's glyphs
