@@ -4,9 +4,10 @@ import { http, HttpResponse } from "msw";
 
 import { focusFromClick, SegmentCamera } from "@/components/editor/segment-camera";
 import { QuickPreview } from "@/components/render/quick-preview";
+import { useAppStore } from "@/lib/store";
 import type { Camera, PreviewStatus } from "@/lib/types";
 
-import { makeSegment, PROJECT_ID } from "./fixtures";
+import { makeProject, makeProjectDetail, makeSegment, PROJECT_ID } from "./fixtures";
 import { api, server, TEST_API } from "./msw";
 
 const preview = (overrides: Partial<PreviewStatus>): PreviewStatus => ({
@@ -101,6 +102,33 @@ describe("QuickPreview", () => {
     await userEvent.click(screen.getByRole("button", { name: "Preview" }));
     const video = await screen.findByTestId("quick-preview-video", undefined, { timeout: 5000 });
     expect(video).toHaveAttribute("src", `${TEST_API}/media/projects/${PROJECT_ID}/preview/preview.mp4?v=7`);
+  });
+
+  it("waits for a change still being saved before asking for the draft", async () => {
+    server.use(http.get(api("/projects/:id/"), () => HttpResponse.json(makeProjectDetail())));
+    await useAppStore.getState().loadProject(PROJECT_ID);
+    const events: string[] = [];
+    let answerPatch: () => void = () => undefined;
+    server.use(
+      http.patch(api("/projects/:id/"), async () => {
+        await new Promise<void>((resolve) => (answerPatch = resolve));
+        events.push("patch answered");
+        return HttpResponse.json(makeProject({ framerate: 25 }));
+      }),
+      http.post(api("/projects/:id/preview/"), () => {
+        events.push("preview requested");
+        return HttpResponse.json(preview({ status: "PENDING" }), { status: 202 });
+      }),
+      http.get(api("/projects/:id/preview/"), () => HttpResponse.json(preview({ status: "NONE" }))),
+    );
+    render(<QuickPreview projectId={PROJECT_ID} />);
+    const saving = useAppStore.getState().updateProject({ framerate: 25 });
+    await userEvent.click(screen.getByRole("button", { name: "Preview" }));
+    expect(screen.getByRole("button", { name: "Making the preview…" })).toBeDisabled();
+    expect(events).toEqual([]);
+    answerPatch();
+    await saving;
+    await waitFor(() => expect(events).toEqual(["patch answered", "preview requested"]));
   });
 
   it("shows why the draft cannot be made", async () => {
