@@ -187,6 +187,38 @@ def _timed_words(text: str, duration: float, timings: Sequence[Mapping[str, Any]
     return [_Word(text[a:b], (a, b), s, max(s, e)) for (a, b), (s, e) in zip(spans, times, strict=True)]
 
 
+#: Characters after which a word wider than a line (a web address, a long compound) is preferably cut.
+_CUT_AFTER = frozenset("/-._?&=#:;,")
+
+
+def _fit_to_lines(text: str, word: _Word, max_units: int) -> list[_Word]:
+    """``word`` when it fits a line, else its pieces of at most ``max_units`` units each, cut after the last of
+    :data:`_CUT_AFTER` in a piece's second half where there is one (else at the width limit, never before a combining
+    mark), timed in proportion to their widths. libass wraps lines only at spaces: a wider word ran off both sides of
+    the picture. The pieces are contiguous spans of the text, so captions still show it exactly as written."""
+    if text_units(word.text) <= max_units:
+        return [word]
+    spans: list[tuple[int, int]] = []
+    a, end = word.pos
+    while a < end:
+        b, units = a, 0
+        while b < end and units + text_units(text[b]) <= max_units:
+            units += text_units(text[b])
+            b += 1
+        if b < end:
+            cuts = [k + 1 for k in range((a + b) // 2, b) if text[k] in _CUT_AFTER]
+            b = cuts[-1] if cuts else max(b, a + 1)
+        spans.append((a, b))
+        a = b
+    widths = [max(1, text_units(text[p:q])) for p, q in spans]
+    pieces, t = [], word.start
+    for (p, q), w in zip(spans, widths, strict=True):
+        d = (word.end - word.start) * w / sum(widths)
+        pieces.append(_Word(text[p:q], (p, q), t, t + d))
+        t += d
+    return pieces
+
+
 def _span_text(text: str, words: Sequence[_Word]) -> str:
     """The original text from the first word to the last (spacing kept, newlines made spaces)."""
     return re.sub(r"\s+", " ", text[words[0].pos[0] : words[-1].pos[1]])
@@ -233,7 +265,7 @@ def _group(text: str, words: list[_Word], max_units: int, min_seconds: float) ->
             if cost is None:
                 if j - i > 1:
                     break  # longer runs only get longer
-                cost = 50.0  # a single word longer than a line: it gets a cue of its own (libass wraps it)
+                cost = 50.0  # a single word longer than a line (cannot happen: _fit_to_lines cut it)
             if best[i][0] + cost < best[j][0]:
                 best[j] = (best[i][0] + cost, i)
     bounds, j = [], n
@@ -296,14 +328,15 @@ def build_cues(
         min_seconds: shortest time on screen of a cue (kept whenever the segment is long enough).
 
     Returns:
-        Cues in order, non-overlapping, each 1–2 lines of ≤ ``max_units`` (a single longer word excepted). A cue
-        starts at its first word (the first cue at 0 when speech starts within :data:`CLOSE_GAP_SECONDS`) and ends at
-        the next cue's start, or :data:`HOLD_SECONDS` after its last word when the next cue is further away; the last
-        cue ends at ``duration`` when its last word is within a second of it. Empty text gives ``[]``.
+        Cues in order, non-overlapping, each 1–2 lines of ≤ ``max_units`` (a word wider than a line is cut into
+        pieces that fit, :func:`_fit_to_lines`). A cue starts at its first word (the first cue at 0 when speech
+        starts within :data:`CLOSE_GAP_SECONDS`) and ends at the next cue's start, or :data:`HOLD_SECONDS` after its
+        last word when the next cue is further away; the last cue ends at ``duration`` when its last word is within
+        a second of it. Empty text gives ``[]``.
     """
     if duration <= 0:
         return []
-    words = _timed_words(text, duration, timings)
+    words = [piece for word in _timed_words(text, duration, timings) for piece in _fit_to_lines(text, word, max_units)]
     if not words:
         return []
     bounds = _group(text, words, max_units, min_seconds)

@@ -115,6 +115,23 @@ def test_cues_never_overlap_whatever_the_pauses(seed: int) -> None:
         assert all(p[1] <= q[0] for p, q in itertools.pairwise(spans)), f"layer {layer} events overlap"
 
 
+def test_a_word_wider_than_a_line_is_cut_into_pieces_that_fit() -> None:
+    url = "https://www.example.org/stories/the-lighthouse-keeper-and-the-long-night-at-sea"
+    text = f"Read more at {url} before you go. Ünterwäschefabrikationsgesellschaftsvorsitzender!"
+    cues = build_cues(text, 8.0, timings_for(text, 0.5), max_units=22)
+    lines = [line for c in cues for line in c.lines]
+    assert all(text_units(line) <= 22 for line in lines), lines
+    # the pieces are the word as written, in order, and each ends after a "/", "-" or "." where it can
+    pieces = [w.text for c in cues for w in c.words]
+    end = pieces.index("before")
+    assert end > 4 and "".join(pieces[3:end]) == url and all(p[-1] in "/-." for p in pieces[3 : end - 1]), pieces
+    assert "".join(pieces[end + 3 :]) == "Ünterwäschefabrikationsgesellschaftsvorsitzender!"
+    # the word's time is shared by its pieces, one after another
+    url_words = [w for c in cues for w in c.words][3:end]
+    assert url_words[0].start == pytest.approx(1.5) and url_words[-1].end == pytest.approx(1.5 + 0.8 * 0.5)
+    assert all(a.end == pytest.approx(b.start) for a, b in itertools.pairwise(url_words))
+
+
 def test_without_timings_words_are_spread_by_characters() -> None:
     text = "Short. " + "A much longer second sentence with many more characters in it."
     cues = build_cues(text, 10.0)

@@ -151,13 +151,19 @@ def render_caption_frame(
 LONG = "Every morning he went out to fish, and every evening he came home with whatever the sea had given him."
 
 
+URL = "https://www.example.org/stories/the-lighthouse-keeper-and-the-long-night-at-sea is where the story starts."
+
+
 @pytest.mark.parametrize("size", [(640, 360), (360, 640), (480, 480)])
 @pytest.mark.parametrize("background", ["box", "outline"])
-def test_captions_stay_inside_the_title_safe_area(tmp_path: Path, size: tuple[int, int], background: str) -> None:
+@pytest.mark.parametrize("text", [LONG, URL], ids=["phrases", "web-address"])
+def test_captions_stay_inside_the_title_safe_area(
+    tmp_path: Path, size: tuple[int, int], background: str, text: str
+) -> None:
     w, h = size
     for position in ("bottom", "middle"):
         img = render_caption_frame(
-            tmp_path, LONG, size, CaptionStyle(size=70, background=background, position=position)
+            tmp_path, text, size, CaptionStyle(size=70, background=background, position=position)
         )
         ys, xs = np.nonzero(img > 8)
         assert xs.size > 100  # something was drawn
