@@ -21,9 +21,10 @@ if [ "$(cat "$req_stamp" 2>/dev/null)" != "$req_hash" ]; then
   echo "$req_hash" > "$req_stamp"
 fi
 
-# Caption fonts (OFL, from Debian): Noto Sans for Latin, Arabic, Devanagari and more, Noto Sans CJK for Chinese,
-# Japanese and Korean. libass finds them through fontconfig; nothing is fetched at run time.
-caption_fonts="fonts-noto-core fonts-noto-cjk"
+# Caption fonts (from Debian): Noto Sans (OFL) for Latin, Arabic, Devanagari and more, Noto Sans CJK (OFL) for
+# Chinese, Japanese and Korean, Symbola ("free for any use") for emoji as outlines — libass draws outline glyphs only,
+# so a colour emoji font would show nothing. libass finds them through fontconfig; nothing is fetched at run time.
+caption_fonts="fonts-noto-core fonts-noto-cjk fonts-symbola"
 if command -v dpkg >/dev/null 2>&1 && ! dpkg -s $caption_fonts >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then
     echo "==> Installing caption fonts ($caption_fonts)"

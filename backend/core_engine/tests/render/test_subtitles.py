@@ -5,6 +5,7 @@ placement at 16:9 / 9:16 / 1:1, and non-Latin scripts drawn with real glyphs (no
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import subprocess
 from pathlib import Path
 
@@ -247,3 +248,15 @@ def test_the_word_highlight_lands_on_its_word_in_every_script(tmp_path: Path, te
         # the word's pixels lie on the cue's glyphs (up to sub-pixel shifts: 0.90-1.0 measured; a word drawn
         # over another one covered about half background)
         assert drawn.sum() > 20 and (plain[drawn] > 64).mean() > 0.85, f"word {k} of {cue.lines}"
+
+
+def test_emoji_have_real_glyphs(tmp_path: Path) -> None:
+    """Emoji between words are drawn (Symbola's outlines; libass cannot draw colour emoji), each its own shape, not
+    the one tofu box a font without them gives every character."""
+    style = CaptionStyle(size=120, background="none")
+    frames = [
+        render_caption_frame(tmp_path, f"Go {e} go", (480, 270), style, f"emoji{i}") for i, e in enumerate("🚀🌙⭐")
+    ]
+    middles = [f[:, 200:280].astype(int) for f in frames]  # the emoji sits between the two words, mid-frame
+    assert all((m > 128).sum() > 100 for m in middles)
+    assert all(np.abs(a - b).max() > 100 for a, b in itertools.combinations(middles, 2))
