@@ -70,6 +70,14 @@ describe("RenderProgress", () => {
     );
   });
 
+  it("says the render waits for changes still being saved", () => {
+    useAppStore.setState({ renderProjectId: PROJECT_ID, renderStatus: "validating", pendingWrites: 1 });
+    render(<RenderProgress projectId={PROJECT_ID} />);
+    expect(screen.getByTestId("render-phase")).toHaveTextContent("Saving your last changes first…");
+    act(() => useAppStore.setState({ pendingWrites: 0 }));
+    expect(screen.getByTestId("render-phase")).toHaveTextContent("Checking segments…");
+  });
+
   it("shows the time left when the server estimates it", async () => {
     server.use(
       http.get(api("/projects/:id/status/"), () =>

@@ -33,6 +33,7 @@ export function RenderProgress({ projectId }: { projectId: string }) {
   const pollRenderStatus = useAppStore((s) => s.pollRenderStatus);
   const stopPolling = useAppStore((s) => s.stopPolling);
   const cancelRender = useAppStore((s) => s.cancelRender);
+  const pendingWrites = useAppStore((s) => s.pendingWrites);
 
   const rendering = renderStatus === "rendering";
   useEffect(() => {
@@ -45,7 +46,9 @@ export function RenderProgress({ projectId }: { projectId: string }) {
 
   const phase =
     renderStatus === "validating"
-      ? "Checking segments…"
+      ? pendingWrites > 0
+        ? "Saving your last changes first…"
+        : "Checking segments…"
       : cancelling
         ? "Cancelling the render…"
         : (progress?.current_phase ?? "Waiting for the render to start…");
