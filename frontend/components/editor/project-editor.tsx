@@ -140,7 +140,12 @@ function EditorLoaded({ project }: { project: ProjectDetail }) {
           <AddSegmentButton disabled={rendering} />
         </section>
 
-        <aside className="grid gap-4 lg:sticky lg:top-20" aria-label="Export">
+        {/* Sticky beside the segments, and scrollable on its own: the panels are taller than a screen, and a sticky
+            column taller than the viewport would hide its last panels until the end of the segment list. */}
+        <aside
+          className="grid gap-4 lg:sticky lg:top-20 lg:max-h-[calc(100dvh-6rem)] lg:overflow-y-auto lg:overscroll-contain lg:-m-1 lg:p-1"
+          aria-label="Export"
+        >
           <RenderPanel project={project} />
           <ProjectFormatSettings project={project} disabled={rendering} onSave={updateProject} />
           <ProjectTransitionSettings project={project} disabled={rendering} onSave={updateProject} />
