@@ -33,6 +33,17 @@ describe("CaptionsPanel", () => {
     expect(screen.getByLabelText("Spoken word")).toBeInTheDocument();
   });
 
+  it("lays a right-to-left caption out right to left, as the video does", () => {
+    const project = makeProjectDetail({
+      caption_mode: "word",
+      segments: [makeSegment({ text_content: "كان يا ما كان في قديم الزمان." })],
+    });
+    render(<CaptionsPanel project={project} onSave={vi.fn()} />);
+    const caption = screen.getByTestId("caption-preview").querySelector("p");
+    expect(caption).toHaveAttribute("dir", "auto"); // the browser takes the direction from the text
+    expect(within(screen.getByTestId("caption-preview")).getByText("يا")).toHaveStyle({ color: "#FFD400" });
+  });
+
   it("saves a style change as a partial caption_style", async () => {
     const onSave = vi.fn().mockResolvedValue(undefined);
     render(<CaptionsPanel project={makeProjectDetail({ caption_mode: "sentence" })} onSave={onSave} />);

@@ -254,7 +254,7 @@ function CaptionPreview({
         // eslint-disable-next-line @next/next/no-img-element -- a media URL from the API, not a static asset
         <img src={image} alt="" className="absolute inset-0 h-full w-full object-cover" />
       )}
-      <p style={previewCaptionStyle(style)}>
+      <p dir="auto" style={previewCaptionStyle(style)}>
         <span style={box ? { background: "rgba(0,0,0,0.62)", padding: "0.1em 0.3em" } : undefined}>
           {words.map((w, i) => (
             <span key={i} style={word && i === 1 ? { color: style.highlight_color } : undefined}>
