@@ -139,8 +139,15 @@ def render_caption_frame(
 
     cues = build_cues(text, 4.0, None, CaptionLayout.for_output(w, h, style).max_units)
     events = segment_events(cues[:1], opts, 12, 48)
+    return draw_ass(tmp_path, ass_document(ass_header(opts, w, h), [(0, events)], 12), size, name)
+
+
+def draw_ass(tmp_path: Path, script: str, size: tuple[int, int], name: str) -> np.ndarray:
+    """The first frame of an ASS ``script`` drawn by libass (ffmpeg's ``ass`` filter) on black, as a grey-level
+    array of ``size`` (width, height)."""
+    w, h = size
     ass = tmp_path / f"{name}.ass"
-    ass.write_text(ass_document(ass_header(opts, w, h), [(0, events)], 12), "utf-8")
+    ass.write_text(script, "utf-8")
     proc = subprocess.run(
         [require_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", f"color=c=black:s={w}x{h}:r=12:d=1",
          "-vf", ass_filter(ass), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
@@ -200,15 +207,7 @@ def test_non_latin_scripts_have_real_glyphs(tmp_path: Path, script: str, chars: 
 
 def _draw(tmp_path: Path, header: str, style: str, text: str, size: tuple[int, int], name: str) -> np.ndarray:
     """One ASS event (``style``, ``text``) alone on black, drawn by libass, as a grey-level array."""
-    w, h = size
-    ass = tmp_path / f"{name}.ass"
-    ass.write_text(f"{header}Dialogue: 0,0:00:00.00,0:00:01.00,{style},,0,0,0,,{text}\n", "utf-8")
-    proc = subprocess.run(
-        [require_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", f"color=c=black:s={w}x{h}:r=12:d=1",
-         "-vf", ass_filter(ass), "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "gray", "-"],
-        capture_output=True, check=True,
-    )  # fmt: skip
-    return np.frombuffer(proc.stdout, np.uint8).reshape(h, w)
+    return draw_ass(tmp_path, f"{header}Dialogue: 0,0:00:00.00,0:00:01.00,{style},,0,0,0,,{text}\n", size, name)
 
 
 @pytest.mark.parametrize(
