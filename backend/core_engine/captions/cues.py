@@ -265,7 +265,7 @@ def _group(text: str, words: list[_Word], max_units: int, min_seconds: float) ->
             if cost is None:
                 if j - i > 1:
                     break  # longer runs only get longer
-                cost = 50.0  # a single word longer than a line (cannot happen: _fit_to_lines cut it)
+                cost = 50.0  # one piece wider than a line: only a character wider than the whole line budget
             if best[i][0] + cost < best[j][0]:
                 best[j] = (best[i][0] + cost, i)
     bounds, j = [], n
