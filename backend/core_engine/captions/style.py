@@ -4,7 +4,7 @@ title-safe area (see :mod:`core_engine.captions`)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 CAPTION_MODES = ("off", "sentence", "word")
@@ -39,15 +39,8 @@ class CaptionStyle:
     highlight_color: str = "#FFD400"
 
     def as_dict(self) -> dict[str, Any]:
-        """The style as JSON (what the API stores)."""
-        return {
-            "font": self.font,
-            "color": self.color,
-            "size": self.size,
-            "position": self.position,
-            "background": self.background,
-            "highlight_color": self.highlight_color,
-        }
+        """The style as JSON (what the API stores): one key per field."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core_engine.captions import CaptionOptions, CaptionStyle, ass_document, ass_header, build_cues, segment_events
+from core_engine.captions import (
+    CaptionLayout,
+    CaptionOptions,
+    CaptionStyle,
+    ass_document,
+    ass_header,
+    build_cues,
+    segment_events,
+)
 from core_engine.render.keys import compute_keys
 from core_engine.render.mp4 import mp4_video_samples
 from core_engine.render.pipeline import render_plan
@@ -135,8 +143,6 @@ def render_caption_frame(
     """One frame of captions alone (black background) drawn by libass, as a grey-level array."""
     w, h = size
     opts = CaptionOptions("sentence", style)
-    from core_engine.captions import CaptionLayout
-
     cues = build_cues(text, 4.0, None, CaptionLayout.for_output(w, h, style).max_units)
     events = segment_events(cues[:1], opts, 12, 48)
     return draw_ass(tmp_path, ass_document(ass_header(opts, w, h), [(0, events)], 12), size, name)
@@ -229,8 +235,6 @@ def test_the_word_highlight_lands_on_its_word_in_every_script(tmp_path: Path, te
     directions still is, so such a cue gets no highlight.)"""
     size = (960, 540)
     opts = CaptionOptions("word")
-    from core_engine.captions import CaptionLayout
-
     max_units = CaptionLayout.for_output(*size, opts.style).max_units
     cue = build_cues(text, 6.0, None, max_units)[0]
     events = segment_events([cue], opts, 12, 72)
